@@ -1,0 +1,211 @@
+import { validateAwsPolicy } from "./aws-policy/validate.js";
+import type { Diagnostic, NodePath } from "./diagnostics.js";
+import { FindingSink } from "./diagnostics.js";
+import { parseDuration } from "./duration.js";
+import type { Integration, InvalidIdentity, PolicyDocument, Scope, Settings, SourceLocation, Workload, WorkloadIdentity } from "./model.js";
+import { DEFAULT_STATUS_FILE, DEFAULT_TOKEN_LIFETIME_SECONDS } from "./model.js";
+import type { DocumentKind } from "./schema.js";
+import { DOCUMENT_KINDS, schemas } from "./schema.js";
+import { didYouMean } from "./suggest.js";
+import { validateIdentityDocument } from "./validate-identity.js";
+import { validateIntegrationSpec } from "./validate-integration.js";
+import { validateSettingsSpec } from "./validate-settings.js";
+import type { ParsedDocument } from "./yaml.js";
+import { toDiagnostic } from "./yaml.js";
+
+export const API_VERSION = "wid/v1";
+
+/** The typed result of one document, or the name of an identity that failed validation. */
+export type DocumentResult =
+  | { kind: "Settings"; settings: Settings }
+  | { kind: "Integration"; integration: Integration }
+  | { kind: "InvalidIntegration"; name: string }
+  | { kind: "WorkloadIdentity"; identity: WorkloadIdentity }
+  | { kind: "InvalidIdentity"; identity: InvalidIdentity }
+  | { kind: "Workload"; workload: Workload }
+  | { kind: "Invalid" };
+
+/**
+ * Validates one document against its kind's schema and semantic rules, and builds its
+ * typed object with defaults applied. Findings are appended to `diagnostics`.
+ */
+export async function buildDocument(document: ParsedDocument, diagnostics: Diagnostic[]): Promise<DocumentResult> {
+  const sink = new FindingSink();
+  const result = await checkAndBuild(document, sink);
+  for (const finding of sink.findings) diagnostics.push(toDiagnostic(document, finding));
+  return result;
+}
+
+async function checkAndBuild(document: ParsedDocument, sink: FindingSink): Promise<DocumentResult> {
+  const value = document.value;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    sink.error([], "document-not-mapping", "document must be a mapping with apiVersion, kind, metadata and spec");
+    return { kind: "Invalid" };
+  }
+  const record = value as Record<string, unknown>;
+
+  if (record.apiVersion !== API_VERSION) {
+    const written = record.apiVersion === undefined ? "is missing" : `${JSON.stringify(record.apiVersion)} is not supported`;
+    sink.error(record.apiVersion === undefined ? [] : ["apiVersion"], "document-api-version", `apiVersion ${written}; use apiVersion: ${API_VERSION}`);
+    return invalidResult(record, document);
+  }
+  const kind = record.kind;
+  if (typeof kind !== "string" || !(DOCUMENT_KINDS as readonly string[]).includes(kind)) {
+    const written = kind === undefined ? "kind is missing" : `unknown kind ${JSON.stringify(kind)}${didYouMean(String(kind), DOCUMENT_KINDS)}`;
+    sink.error(kind === undefined ? [] : ["kind"], "document-kind", `${written}; use one of: ${DOCUMENT_KINDS.join(", ")}`);
+    return { kind: "Invalid" };
+  }
+
+  const schemaValid = schemas().validate(kind as DocumentKind, record, sink, document.sourceText);
+  if (!schemaValid) return invalidResult(record, document);
+
+  const location = (path: NodePath): SourceLocation => ({ file: document.file, ...document.position(path) });
+  switch (kind as DocumentKind) {
+    case "Settings": {
+      validateSettingsSpec(record.spec as Record<string, unknown>, sink);
+      if (sink.hasErrors) return { kind: "Invalid" };
+      return { kind: "Settings", settings: buildSettings(record, location([])) };
+    }
+    case "Integration": {
+      validateIntegrationSpec(record.spec as Record<string, unknown>, sink);
+      if (sink.hasErrors) return invalidResult(record, document);
+      return { kind: "Integration", integration: buildIntegration(record, location(["metadata", "name"])) };
+    }
+    case "WorkloadIdentity": {
+      validateIdentityDocument(record, sink);
+      const spec = record.spec as Record<string, unknown>;
+      let policy: PolicyDocument | undefined;
+      if (spec.provider === "aws") {
+        policy = parsePolicy((spec.aws as Record<string, unknown>).policy, sink);
+        if (policy !== undefined) await validateAwsPolicy(policy, sink, ["spec", "aws", "policy"]);
+      }
+      if (sink.hasErrors) return invalidResult(record, document);
+      const permissionsPath = spec.provider === "aws" ? ["spec", "aws", "policy"] : ["spec", "gcp", "permissions"];
+      return {
+        kind: "WorkloadIdentity",
+        identity: buildIdentity(record, policy, location(["metadata", "name"]), location(permissionsPath)),
+      };
+    }
+    case "Workload":
+      return { kind: "Workload", workload: buildWorkload(record, location(["metadata", "name"])) };
+  }
+}
+
+/**
+ * Keeps the name of an identity or integration whose document is invalid, so that it is
+ * reported as invalid and keeps its last installed state instead of looking removed.
+ */
+function invalidResult(record: Record<string, unknown>, document: ParsedDocument): DocumentResult {
+  const metadata = record.metadata as Record<string, unknown> | undefined;
+  const spec = record.spec as Record<string, unknown> | undefined;
+  const name = metadata?.name;
+  if (typeof name !== "string" || name === "") return { kind: "Invalid" };
+  if (record.kind === "Integration") return { kind: "InvalidIntegration", name };
+  if (record.kind !== "WorkloadIdentity") return { kind: "Invalid" };
+  const provider = spec?.provider === "aws" || spec?.provider === "gcp" ? spec.provider : undefined;
+  const integration = typeof spec?.integration === "string" ? spec.integration : undefined;
+  return {
+    kind: "InvalidIdentity",
+    identity: { name, ...(provider !== undefined ? { provider } : {}), ...(integration !== undefined ? { integration } : {}), source: { file: document.file, ...document.position(["metadata", "name"]) } },
+  };
+}
+
+/** Accepts the policy as a mapping or as a string holding JSON. */
+function parsePolicy(policy: unknown, sink: FindingSink): PolicyDocument | undefined {
+  if (typeof policy !== "string") return policy as PolicyDocument;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(policy);
+  } catch (error) {
+    sink.error(["spec", "aws", "policy"], "aws-policy-json", `is a string but not valid JSON (${(error as Error).message}); write the policy as a YAML mapping or fix the JSON`);
+    return undefined;
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    sink.error(["spec", "aws", "policy"], "aws-policy-json", "must hold a JSON object with Version and Statement");
+    return undefined;
+  }
+  return parsed as PolicyDocument;
+}
+
+function buildSettings(record: Record<string, unknown>, source: SourceLocation): Settings {
+  const spec = record.spec as Record<string, unknown>;
+  return {
+    issuer: spec.issuer as string,
+    statusFile: (spec.statusFile as string | undefined) ?? DEFAULT_STATUS_FILE,
+    prune: (spec.prune as boolean | undefined) ?? false,
+    tokenLifetimeSeconds: typeof spec.tokenLifetime === "string" ? (parseDuration(spec.tokenLifetime) ?? DEFAULT_TOKEN_LIFETIME_SECONDS) : DEFAULT_TOKEN_LIFETIME_SECONDS,
+    suspend: (spec.suspend as boolean | undefined) ?? false,
+    source,
+  };
+}
+
+function buildIntegration(record: Record<string, unknown>, source: SourceLocation): Integration {
+  const metadata = record.metadata as Record<string, unknown>;
+  const spec = record.spec as Record<string, unknown>;
+  const base = {
+    name: metadata.name as string,
+    ...(typeof metadata.description === "string" ? { description: metadata.description } : {}),
+    source,
+  };
+  if (spec.provider === "aws") {
+    const aws = spec.aws as Record<string, unknown>;
+    return {
+      ...base,
+      provider: "aws",
+      aws: {
+        accountId: aws.accountId as string,
+        rolePath: (aws.rolePath as string | undefined) ?? "/workload-identity/",
+        roleNamePrefix: (aws.roleNamePrefix as string | undefined) ?? "wid-",
+        ...(typeof aws.permissionsBoundary === "string" ? { permissionsBoundary: aws.permissionsBoundary } : {}),
+      },
+    };
+  }
+  const gcp = spec.gcp as Record<string, unknown>;
+  return {
+    ...base,
+    provider: "gcp",
+    gcp: {
+      projectId: gcp.projectId as string,
+      projectNumber: gcp.projectNumber as string,
+      poolId: (gcp.poolId as string | undefined) ?? "wid-pool",
+      providerId: (gcp.providerId as string | undefined) ?? "wid-issuer",
+    },
+  };
+}
+
+function buildIdentity(record: Record<string, unknown>, policy: PolicyDocument | undefined, source: SourceLocation, permissionsSource: SourceLocation): WorkloadIdentity {
+  const metadata = record.metadata as Record<string, unknown>;
+  const spec = record.spec as Record<string, unknown>;
+  const scope = (spec.scope as Record<string, unknown> | undefined) ?? {};
+  const builtScope: Scope = {
+    projects: scope.projects as Scope["projects"],
+    tags: scope.tags as Scope["tags"],
+    matchAllTags: (scope.matchAllTags as boolean | undefined) ?? false,
+  };
+  const base = {
+    name: metadata.name as string,
+    ...(typeof metadata.description === "string" ? { description: metadata.description } : {}),
+    integration: spec.integration as string,
+    install: (spec.install as boolean | undefined) ?? false,
+    scope: builtScope,
+    source,
+    permissionsSource,
+  };
+  if (spec.provider === "aws") {
+    return { ...base, provider: "aws", aws: { policy: policy ?? {} } };
+  }
+  return { ...base, provider: "gcp", gcp: { permissions: (spec.gcp as Record<string, unknown>).permissions as string[] } };
+}
+
+function buildWorkload(record: Record<string, unknown>, source: SourceLocation): Workload {
+  const metadata = record.metadata as Record<string, unknown>;
+  const spec = record.spec as Record<string, unknown>;
+  return {
+    project: metadata.project as string,
+    name: metadata.name as string,
+    ...(typeof metadata.description === "string" ? { description: metadata.description } : {}),
+    type: spec.type as Workload["type"],
+    tags: (spec.tags as string[] | undefined) ?? [],
+    source,
+  };
+}

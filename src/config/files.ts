@@ -1,0 +1,150 @@
+import { lstat, open, readdir } from "node:fs/promises";
+import path from "node:path";
+
+import type { Diagnostic } from "./diagnostics.js";
+
+/**
+ * Maximum size of one config file. An identity file with a maximum-size policy is about
+ * 15 KiB, so 1 MiB leaves room for files that hold many workloads while rejecting a
+ * misplaced dump before it is read into memory.
+ */
+export const MAX_FILE_BYTES = 1024 * 1024;
+
+/** A config file read from disk and checked to be UTF-8 text. */
+export interface ConfigFile {
+  /** Path relative to the config root, with `/` separators. */
+  file: string;
+  text: string;
+}
+
+export interface ReadFilesResult {
+  files: ConfigFile[];
+  /** Files that exist but could not be used (too large, binary, unreadable). */
+  rejected: string[];
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Lists every `.yaml` and `.yml` file under `root`, recursively and in byte order of
+ * their relative paths. Folders whose name starts with `.` are skipped, and so are
+ * symbolic links, so that a config repository cannot make wid read a file outside it.
+ */
+export async function listConfigFiles(root: string): Promise<{ files: string[]; diagnostics: Diagnostic[] }> {
+  const files: string[] = [];
+  const diagnostics: Diagnostic[] = [];
+
+  async function walk(relativeDir: string): Promise<void> {
+    const entries = await readdir(path.join(root, relativeDir), { withFileTypes: true });
+    for (const entry of entries) {
+      const relative = relativeDir === "" ? entry.name : `${relativeDir}/${entry.name}`;
+      if (entry.isDirectory()) {
+        if (!entry.name.startsWith(".")) await walk(relative);
+      } else if (isYamlName(entry.name)) {
+        if (entry.isSymbolicLink()) {
+          diagnostics.push({
+            file: relative,
+            line: 1,
+            column: 1,
+            severity: "warning",
+            code: "file-symlink-skipped",
+            message: "symbolic link skipped: wid reads only regular files inside the config directory; replace the link with the file",
+          });
+        } else if (entry.isFile()) {
+          files.push(relative);
+        }
+      }
+    }
+  }
+
+  await walk("");
+  files.sort(compareBytes);
+  return { files, diagnostics };
+}
+
+/**
+ * Reads the listed files, rejecting those over {@link MAX_FILE_BYTES} without reading
+ * them and those that are not UTF-8 text.
+ */
+export async function readConfigFiles(root: string, relativePaths: readonly string[]): Promise<ReadFilesResult> {
+  const result: ReadFilesResult = { files: [], rejected: [], diagnostics: [] };
+
+  for (const file of relativePaths) {
+    const reject = (code: string, message: string): void => {
+      result.rejected.push(file);
+      result.diagnostics.push({ file, line: 1, column: 1, severity: "error", code, message });
+    };
+
+    const absolute = path.join(root, file);
+    const info = await lstat(absolute);
+    if (info.size > MAX_FILE_BYTES) {
+      reject(
+        "file-too-large",
+        `file is ${formatBytes(info.size)}, over the limit of ${formatBytes(MAX_FILE_BYTES)}; split it into smaller files or move it out of the config directory`,
+      );
+      continue;
+    }
+
+    const bytes = await readAtMost(absolute, MAX_FILE_BYTES + 1);
+    if (bytes.includes(0)) {
+      reject("file-binary", "file contains NUL bytes and is not YAML text; remove it or rename it so that it does not end in .yaml or .yml");
+      continue;
+    }
+    let text: string;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+    } catch {
+      reject("file-not-utf8", "file is not valid UTF-8 text; save it as UTF-8");
+      continue;
+    }
+    result.files.push({ file, text });
+  }
+
+  return result;
+}
+
+/**
+ * Compares strings in plain byte order of their UTF-8 encoding, which is code point
+ * order, without encoding them. UTF-16 code units already sort in that order except
+ * that surrogates (code points above U+FFFF) must sort after U+E000..U+FFFF.
+ */
+export function compareBytes(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codeUnitRank(x) - codeUnitRank(y);
+  }
+  return a.length - b.length;
+}
+
+function codeUnitRank(unit: number): number {
+  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
+  if (unit >= 0xe000) return unit - 0x800;
+  return unit;
+}
+
+function isYamlName(name: string): boolean {
+  return name.endsWith(".yaml") || name.endsWith(".yml");
+}
+
+async function readAtMost(file: string, maxBytes: number): Promise<Buffer> {
+  const handle = await open(file, "r");
+  try {
+    const buffer = Buffer.alloc(maxBytes);
+    let total = 0;
+    while (total < maxBytes) {
+      const { bytesRead } = await handle.read(buffer, total, maxBytes - total, total);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+    }
+    return buffer.subarray(0, total);
+  } finally {
+    await handle.close();
+  }
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${bytes} bytes`;
+}

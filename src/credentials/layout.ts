@@ -1,0 +1,79 @@
+import type { AwsIntegration, GcpIntegration, Integration } from "../config/model.js";
+import { awsRoleName, gcpRoleId, tokenSubject } from "../config/names.js";
+import type { InjectedFile } from "../status/types.js";
+
+/** The audience of tokens for AWS STS. */
+export const AWS_AUDIENCE = "sts.amazonaws.com";
+
+/** Default paths of the files injected into a container. */
+export const DEFAULT_PATHS = {
+  awsToken: "/awstoken",
+  gcpToken: "/gcptoken",
+  gcpCredentialConfig: "/gcp-credentials.json",
+} as const;
+
+export type CredentialPaths = { awsToken: string; gcpToken: string; gcpCredentialConfig: string };
+
+/** The environment variables and files a workload needs for one identity. */
+export interface CredentialLayout {
+  env: Record<string, string>;
+  files: InjectedFile[];
+}
+
+/** ARN of the role of an identity. Assumes the `aws` partition. */
+export function awsRoleArn(integration: AwsIntegration, identityName: string): string {
+  return `arn:aws:iam::${integration.aws.accountId}:role${integration.aws.rolePath}${awsRoleName(integration.aws, identityName)}`;
+}
+
+/** Resource name of the pool provider, without the `//iam.googleapis.com/` prefix. */
+export function gcpProviderName(integration: GcpIntegration): string {
+  const { projectNumber, poolId, providerId } = integration.gcp;
+  return `projects/${projectNumber}/locations/global/workloadIdentityPools/${poolId}/providers/${providerId}`;
+}
+
+/** The audience of tokens for Google STS: the full resource name of the pool provider. */
+export function gcpAudience(integration: GcpIntegration): string {
+  return `//iam.googleapis.com/${gcpProviderName(integration)}`;
+}
+
+/** The principal that an identity's custom role is bound to. */
+export function gcpPrincipal(integration: GcpIntegration, identityName: string): string {
+  const { projectNumber, poolId } = integration.gcp;
+  return `principal://iam.googleapis.com/projects/${projectNumber}/locations/global/workloadIdentityPools/${poolId}/subject/${tokenSubject(identityName)}`;
+}
+
+/** Resource name of the custom role of an identity. */
+export function gcpRoleName(integration: GcpIntegration, identityName: string): string {
+  return `projects/${integration.gcp.projectId}/roles/${gcpRoleId(identityName)}`;
+}
+
+/**
+ * The `external_account` credential configuration that Google's client libraries read
+ * from GOOGLE_APPLICATION_CREDENTIALS. It points at the token file that wid refreshes.
+ */
+export function gcpCredentialConfig(integration: GcpIntegration, tokenPath: string): Record<string, unknown> {
+  return {
+    type: "external_account",
+    audience: gcpAudience(integration),
+    subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+    token_url: "https://sts.googleapis.com/v1/token",
+    credential_source: { file: tokenPath, format: { type: "text" } },
+  };
+}
+
+/** The credential layout of one identity for a workload. */
+export function credentialLayout(integration: Integration, identityName: string, paths: CredentialPaths = DEFAULT_PATHS): CredentialLayout {
+  if (integration.provider === "aws") {
+    return {
+      env: { AWS_ROLE_ARN: awsRoleArn(integration, identityName), AWS_WEB_IDENTITY_TOKEN_FILE: paths.awsToken },
+      files: [{ path: paths.awsToken, kind: "token", audience: AWS_AUDIENCE }],
+    };
+  }
+  return {
+    env: { GOOGLE_APPLICATION_CREDENTIALS: paths.gcpCredentialConfig, GOOGLE_CLOUD_PROJECT: integration.gcp.projectId },
+    files: [
+      { path: paths.gcpToken, kind: "token", audience: gcpAudience(integration) },
+      { path: paths.gcpCredentialConfig, kind: "credential-config", content: `${JSON.stringify(gcpCredentialConfig(integration, paths.gcpToken), null, 2)}\n` },
+    ],
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * The plan: typed cloud changes computed without side effects. `wid plan` prints it,
+ * `wid apply` consumes it, and both share every step up to the first write.
+ */
+
+import type { Provider } from "../config/model.js";
+import type { IdentityState, WorkloadStatus } from "../status/types.js";
+
+export type ChangeAction = "create" | "update" | "delete";
+
+/**
+ * Kinds of cloud resources wid manages.
+ * AWS: the account's IAM OIDC provider, a role with its trust policy, and its inline policy.
+ * GCP: the workload identity pool, its OIDC provider, a custom role, and its project binding.
+ */
+export type ResourceType =
+  | "oidc-provider"
+  | "role"
+  | "role-policy"
+  | "workload-identity-pool"
+  | "workload-identity-pool-provider"
+  | "custom-role"
+  | "role-binding";
+
+/** Actions and resources added to and removed from one policy statement. */
+export interface StatementDiff {
+  /** Statement index in the desired policy, or in the installed one for a removed statement. */
+  statement: number;
+  sid?: string;
+  change: "added" | "removed" | "changed";
+  actionsAdded: string[];
+  actionsRemoved: string[];
+  resourcesAdded: string[];
+  resourcesRemoved: string[];
+  /** Other differences (Effect, Condition, NotAction, NotResource), as short sentences. */
+  other: string[];
+}
+
+/** A structured difference between the installed and the desired state of a resource. */
+export interface ResourceDiff {
+  /** Policy statements that differ (AWS). */
+  statements?: StatementDiff[];
+  /** Permissions added and removed (GCP). */
+  permissionsAdded?: string[];
+  permissionsRemoved?: string[];
+  /** Other differing attributes, such as `description` or `trust policy`, as short sentences. */
+  attributes?: string[];
+}
+
+export interface ResourceChange {
+  action: ChangeAction;
+  type: ResourceType;
+  /** `TYPE/NAME`, such as `role/wid-s3-access`; unique within an integration. */
+  resource: string;
+  provider: Provider;
+  integration: string;
+  /** The identity the resource belongs to, or null for integration-wide resources. */
+  identity: string | null;
+  /** Why the change is planned, as a sentence. */
+  reason: string;
+  diff?: ResourceDiff;
+}
+
+/** An identity that the plan leaves alone, and why. */
+export interface IdentityNote {
+  identity: string;
+  provider: Provider;
+  integration: string;
+  resource?: string;
+  message: string;
+}
+
+export interface PlanSummary {
+  create: number;
+  update: number;
+  delete: number;
+}
+
+export interface IdentityPlanState {
+  state: IdentityState;
+  message?: string;
+}
+
+export interface Plan {
+  /** `online` when the cloud was read, `offline` when the status file stood in for it. */
+  mode: "online" | "offline";
+  /** The config commit planned, when known. */
+  revision: string | null;
+  summary: PlanSummary;
+  /** Changes that apply will make. */
+  changes: ResourceChange[];
+  /** Changes that wait for `install: true` (or for an apply when suspended). */
+  pending: ResourceChange[];
+  conflicts: IdentityNote[];
+  orphans: IdentityNote[];
+  invalid: IdentityNote[];
+  /** Integrations that could not be planned, such as an unreachable cloud. */
+  failedIntegrations: { integration: string; provider: Provider; message: string }[];
+  /** The state each identity will have after apply. */
+  identities: Record<string, IdentityPlanState>;
+  /** The workload mapping, in the status file's shape. */
+  workloads: Record<string, WorkloadStatus>;
+}
+
+export function summarize(changes: readonly ResourceChange[]): PlanSummary {
+  const summary: PlanSummary = { create: 0, update: 0, delete: 0 };
+  for (const change of changes) summary[change.action]++;
+  return summary;
+}

@@ -1,0 +1,91 @@
+import type { ConfigModel, Provider, Scope, Workload } from "../config/model.js";
+import { PROVIDERS } from "../config/model.js";
+import { projectAdmits, WorkloadIndex } from "./available.js";
+import type { InstalledCheck } from "./resolve.js";
+
+/** One identity's evaluation against one workload. */
+export interface CandidateExplanation {
+  identity: string;
+  /** Both restrictions admit the workload. */
+  available: boolean;
+  /** Available, and installed or marked `install: true`. */
+  candidate: boolean;
+  /** Each restriction and selection step, in order, as sentences. */
+  reasons: string[];
+}
+
+export interface ProviderExplanation {
+  selected: string | null;
+  candidates: CandidateExplanation[];
+}
+
+/** The `wid explain --format json` contract. */
+export interface Explanation {
+  workload: string;
+  providers: Partial<Record<Provider, ProviderExplanation>>;
+}
+
+/**
+ * Explains, for every identity of every provider, whether the workload gets it and
+ * why: the project restriction, the tag restriction, the candidate rule, and the
+ * selection by byte order of names. Invalid identities are listed with that reason.
+ */
+export function explainWorkload(model: ConfigModel, workload: Workload, isInstalled: InstalledCheck): Explanation {
+  const index = new WorkloadIndex([workload]);
+  const providers: Partial<Record<Provider, ProviderExplanation>> = {};
+
+  for (const provider of PROVIDERS) {
+    const candidates: CandidateExplanation[] = [];
+    let selected: string | null = null;
+
+    for (const identity of model.identities.values()) {
+      if (identity.provider !== provider) continue;
+      const reasons = [describeProjects(identity.scope, workload.project), describeTags(identity.scope, workload, index)];
+      const available = projectAdmits(identity.scope, workload.project) && index.tagsAdmit(identity.scope, workload);
+      const installed = isInstalled(identity.name);
+      const candidate = available && (identity.install || installed);
+
+      if (!available) {
+        reasons.push("not available, so not a candidate");
+      } else if (!candidate) {
+        reasons.push("available, but not a candidate: install is false and the identity is not installed");
+      } else if (selected === null) {
+        selected = identity.name;
+        reasons.push(`candidate (${installed ? "installed" : "install: true"}); selected as the first candidate in byte order of names`);
+      } else {
+        reasons.push(`candidate, but shadowed by ${selected}, which comes first in byte order of names`);
+      }
+      candidates.push({ identity: identity.name, available, candidate, reasons });
+    }
+
+    for (const invalid of model.invalidIdentities.values()) {
+      if (invalid.provider !== provider) continue;
+      candidates.push({
+        identity: invalid.name,
+        available: false,
+        candidate: false,
+        reasons: [`invalid: ${invalid.source.file} has errors, so its scope is unknown; run wid validate`],
+      });
+    }
+
+    if (candidates.length > 0) providers[provider] = { selected, candidates };
+  }
+
+  return { workload: `${workload.project}/${workload.name}`, providers };
+}
+
+function describeProjects(scope: Scope, project: string): string {
+  if (scope.projects === undefined) return "project restriction: fails, because scope.projects is omitted, which admits no project";
+  if (scope.projects === "*") return 'project restriction: passes, because scope.projects is "*"';
+  return scope.projects.includes(project)
+    ? `project restriction: passes, because ${project} is listed in scope.projects`
+    : `project restriction: fails, because ${project} is not listed in scope.projects [${scope.projects.join(", ")}]`;
+}
+
+function describeTags(scope: Scope, workload: Workload, index: WorkloadIndex): string {
+  if (scope.tags === undefined) return "tag restriction: passes, because scope.tags is omitted";
+  const rule = scope.matchAllTags ? "all of" : "any of";
+  const has = workload.tags.length === 0 ? "no tags" : `tags [${workload.tags.join(", ")}]`;
+  const verdict = index.tagsAdmit(scope, workload) ? "passes" : "fails";
+  return `tag restriction: ${verdict}, because the workload has ${has} and scope requires ${rule} [${scope.tags.join(", ")}]`;
+}

@@ -1,0 +1,111 @@
+import type { ConfigModel, Provider, WorkloadIdentity } from "../config/model.js";
+import { PROVIDERS, workloadKey } from "../config/model.js";
+import { WorkloadIndex } from "./available.js";
+
+/**
+ * Tells selection whether an identity is installed in its cloud. The answer comes from
+ * the cloud when planning online, and from the status file when planning offline.
+ */
+export type InstalledCheck = (identityName: string) => boolean;
+
+/** How one workload's identity of one provider was chosen. */
+export interface ProviderSelection {
+  /** The identity the workload uses, or null when no candidate is available. */
+  selected: string | null;
+  /** Other candidates, in byte order of names, that lost to `selected`. */
+  shadowed: string[];
+  /** Available identities that are neither installed nor marked `install: true`. */
+  notInstalled: string[];
+  /**
+   * True when `selected` is kept from the last status because that identity's file is
+   * invalid now; its scope cannot be read, so its last mapping stands.
+   */
+  frozen: boolean;
+}
+
+export type WorkloadSelections = Partial<Record<Provider, ProviderSelection>>;
+
+export interface Resolution {
+  /** Selections by workload key `PROJECT/NAME`, for workloads with at least one available identity. */
+  workloads: Map<string, WorkloadSelections>;
+  /** Workload keys that selected each identity, in the order of the model's workloads. */
+  identityWorkloads: Map<string, string[]>;
+}
+
+export interface ResolveOptions {
+  isInstalled: InstalledCheck;
+  /**
+   * The previous selections of identities that are invalid now, by workload key and
+   * provider, from the last status file. They are kept as they were.
+   */
+  frozen?: ReadonlyMap<string, Partial<Record<Provider, string>>>;
+}
+
+/**
+ * Chooses at most one identity per provider for every workload. An identity is
+ * available when its project and tag restrictions both admit the workload; it is a
+ * candidate when it is also installed or marked `install: true`. The first candidate
+ * in byte order of names wins and the others are reported as shadowed.
+ *
+ * Runs in time proportional to the number of (identity, available workload) pairs,
+ * using an index of workloads by project and tag.
+ */
+export function resolveSelections(model: ConfigModel, options: ResolveOptions): Resolution {
+  const index = new WorkloadIndex(model.workloads.values());
+  const available = new Map<string, Record<Provider, WorkloadIdentity[]>>();
+
+  // The model's identities are in byte order, so each list below stays sorted.
+  for (const identity of model.identities.values()) {
+    for (const workload of index.available(identity.scope)) {
+      const key = workloadKey(workload);
+      let lists = available.get(key);
+      if (lists === undefined) {
+        lists = { aws: [], gcp: [] };
+        available.set(key, lists);
+      }
+      lists[identity.provider].push(identity);
+    }
+  }
+
+  const workloads = new Map<string, WorkloadSelections>();
+  const identityWorkloads = new Map<string, string[]>();
+  for (const key of model.workloads.keys()) {
+    const lists = available.get(key);
+    const frozen = options.frozen?.get(key);
+    if (lists === undefined && frozen === undefined) continue;
+
+    const selections: WorkloadSelections = {};
+    for (const provider of PROVIDERS) {
+      const selection = selectFor(lists?.[provider] ?? [], frozen?.[provider], options.isInstalled);
+      if (selection === undefined) continue;
+      selections[provider] = selection;
+      if (selection.selected !== null) appendTo(identityWorkloads, selection.selected, key);
+    }
+    if (Object.keys(selections).length > 0) workloads.set(key, selections);
+  }
+
+  return { workloads, identityWorkloads };
+}
+
+function selectFor(identities: readonly WorkloadIdentity[], frozen: string | undefined, isInstalled: InstalledCheck): ProviderSelection | undefined {
+  if (identities.length === 0 && frozen === undefined) return undefined;
+
+  const candidates: string[] = [];
+  const notInstalled: string[] = [];
+  for (const identity of identities) {
+    if (identity.install || isInstalled(identity.name)) candidates.push(identity.name);
+    else notInstalled.push(identity.name);
+  }
+
+  if (frozen !== undefined) {
+    return { selected: frozen, shadowed: candidates, notInstalled, frozen: true };
+  }
+  const [selected = null, ...shadowed] = candidates;
+  return { selected, shadowed, notInstalled, frozen: false };
+}
+
+function appendTo(map: Map<string, string[]>, key: string, value: string): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}

@@ -1,0 +1,86 @@
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+
+import { parse, stringify } from "yaml";
+
+import type { Diagnostic } from "../config/diagnostics.js";
+import { FindingSink } from "../config/diagnostics.js";
+import { compareBytes } from "../config/files.js";
+import { schemas } from "../config/schema.js";
+import type { StatusFile } from "./types.js";
+
+const HEADER = "# Written by wid; do not edit. wid rewrites this file when the state it describes changes.\n";
+
+export interface ReadStatusResult {
+  status: StatusFile | undefined;
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Reads the status file at `statusFile` under `root`. A missing file is not an error.
+ * A file that is not valid YAML or does not match the status schema is reported as a
+ * warning and treated as missing, because wid rewrites it on the next reconcile.
+ */
+export async function readStatusFile(root: string, statusFile: string): Promise<ReadStatusResult> {
+  let text: string;
+  try {
+    text = await readFile(path.join(root, statusFile), "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { status: undefined, diagnostics: [] };
+    throw error;
+  }
+
+  const warn = (message: string): ReadStatusResult => ({
+    status: undefined,
+    diagnostics: [{ file: statusFile, line: 1, column: 1, severity: "warning", code: "status-invalid", message }],
+  });
+  let value: unknown;
+  try {
+    value = parse(text, { schema: "core", uniqueKeys: true, maxAliasCount: 0 });
+  } catch (error) {
+    return warn(`status file is not valid YAML (${(error as Error).message.split("\n")[0] ?? ""}); it is ignored and rewritten on the next reconcile`);
+  }
+  const sink = new FindingSink();
+  if (!schemas().validate("Status", value, sink, () => undefined)) {
+    const first = sink.findings[0];
+    return warn(`status file does not match the status schema (${first?.message ?? "invalid"}); it is ignored and rewritten on the next reconcile`);
+  }
+  return { status: value as StatusFile, diagnostics: [] };
+}
+
+/** Serializes a status file with keys of every map in byte order, so equal states give equal text. */
+export function serializeStatus(status: StatusFile): string {
+  const ordered: StatusFile = {
+    apiVersion: status.apiVersion,
+    kind: status.kind,
+    revision: status.revision,
+    integrations: sortKeys(status.integrations),
+    identities: sortKeys(status.identities),
+    workloads: sortKeys(status.workloads),
+  };
+  return HEADER + stringify(ordered, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+/**
+ * Writes the status file when its content differs from what is on disk, through a
+ * temporary file and a rename so that readers never see a partial file. Returns
+ * whether the file changed.
+ */
+export async function writeStatusFile(root: string, statusFile: string, status: StatusFile): Promise<boolean> {
+  const target = path.join(root, statusFile);
+  const text = serializeStatus(status);
+  const current = await readFile(target, "utf8").catch(() => undefined);
+  if (current === text) return false;
+
+  await mkdir(path.dirname(target), { recursive: true });
+  const temporary = `${target}.${process.pid}.tmp`;
+  await writeFile(temporary, text, "utf8");
+  await rename(temporary, target);
+  return true;
+}
+
+function sortKeys<T>(record: Record<string, T>): Record<string, T> {
+  const sorted: Record<string, T> = {};
+  for (const key of Object.keys(record).sort(compareBytes)) sorted[key] = record[key] as T;
+  return sorted;
+}
