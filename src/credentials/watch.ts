@@ -9,6 +9,13 @@ import type { CredentialTarget } from "./targets.js";
 export const REFRESH_AT_FRACTION = 0.8;
 
 /**
+ * Shortest wait between two refreshes of one file. `iat` is rounded down to a second,
+ * so with lifetimes of a few seconds, used by tests, 80% of the lifetime after `iat` can
+ * be already past right after signing; the floor keeps that from becoming a busy loop.
+ */
+const MIN_REFRESH_DELAY_MS = 100;
+
+/**
  * Returns the wait in milliseconds before retry number `attempt` (1-based) of a failed
  * refresh: it starts at one second and doubles up to a twentieth of the lifetime, so a
  * refresh that fails at 80% of the lifetime is retried at least four times before the
@@ -36,8 +43,8 @@ interface TargetState {
 }
 
 /**
- * Keeps token files fresh: each file is rewritten at {@link REFRESH_AT_FRACTION} of its
- * token's lifetime, and a failed refresh is retried with {@link retryDelayMs} until it
+ * Keeps token files fresh: each file is rewritten when {@link REFRESH_AT_FRACTION} of its
+ * token's lifetime has passed since `iat`, and a failed refresh is retried with {@link retryDelayMs} until it
  * succeeds, also after the old token expired. Each file has its own timer, so one
  * failing file does not delay the others. The set of targets is fixed at start.
  */
@@ -79,7 +86,7 @@ export class TokenRefresher {
   private scheduleAfterSuccess(state: TargetState, minted: MintedToken): void {
     const lifetimeMs = minted.expiresAtMs - minted.issuedAtMs;
     const dueAt = minted.issuedAtMs + lifetimeMs * REFRESH_AT_FRACTION;
-    this.schedule(state, Math.max(0, dueAt - Date.now()));
+    this.schedule(state, Math.max(MIN_REFRESH_DELAY_MS, dueAt - Date.now()));
   }
 
   private schedule(state: TargetState, delayMs: number): void {

@@ -34,7 +34,7 @@ export interface MintedToken {
   token: string;
   kid: string;
   jti: string;
-  /** When the token was signed, in milliseconds; `iat` is this value in whole seconds. */
+  /** `iat` in milliseconds: the signing time rounded down to a whole second. */
   issuedAtMs: number;
   /** `exp` in milliseconds. */
   expiresAtMs: number;
@@ -87,7 +87,7 @@ export class TokenSigner {
       .setExpirationTime(expiresAt)
       .setJti(jti)
       .sign(await this.privateKey(key));
-    return { token, kid: key.kid, jti, issuedAtMs: now.getTime(), expiresAtMs: expiresAt * 1000 };
+    return { token, kid: key.kid, jti, issuedAtMs: issuedAt * 1000, expiresAtMs: expiresAt * 1000 };
   }
 
   private async privateKey(key: SigningKey): Promise<CryptoKey> {
