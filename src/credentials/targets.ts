@@ -76,7 +76,7 @@ export function selectTargets(model: ConfigModel, mapping: WorkloadMapping, opti
     try {
       const workload = model.workloads.get(key);
       if (workload === undefined) {
-        throw new IssuerError(`workload ${key} not found in the config${didYouMean(key, model.workloads.keys())}; give it as PROJECT/NAME`);
+        throw new IssuerError(`workload ${key} not found in the config${didYouMean(key, model.workloads.keys()) || "; give it as PROJECT/NAME"}`);
       }
       const folder = perWorkload ? path.join(options.outDir, workload.project, workload.name) : options.outDir;
       targets.push(...workloadTargets(model, mapping, workload, key, folder, options));

@@ -56,7 +56,7 @@ export function registerToken(program: Command): void {
         if (integration === undefined) throw new IssuerError(`identity ${identity.name} uses integration ${identity.integration}, which is missing or invalid`);
         const workload = options.workload === undefined ? undefined : model.workloads.get(options.workload);
         if (options.workload !== undefined && workload === undefined) {
-          throw new IssuerError(`workload ${options.workload} not found in the config${didYouMean(options.workload, model.workloads.keys())}; give it as PROJECT/NAME`);
+          throw new IssuerError(`workload ${options.workload} not found in the config${didYouMean(options.workload, model.workloads.keys()) || "; give it as PROJECT/NAME"}`);
         }
 
         const signer = new TokenSigner(await resolveKeySource(options.keys, env));
