@@ -4,7 +4,7 @@ import type { MintedToken, TokenSigner } from "../issuer/token.js";
 import { writeStaticFiles, writeTokenFile } from "./files.js";
 import type { CredentialTarget } from "./targets.js";
 
-/** How tokens are minted and written. */
+/** Options of token minting and token file writing. */
 export interface DeliveryOptions {
   signer: TokenSigner;
   /** `Settings.issuer`. */

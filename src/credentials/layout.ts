@@ -33,7 +33,7 @@ export interface LayoutOptions {
   gcpTokenUrl?: string;
 }
 
-/** The paths of the injected files in folder `dir`, with the file names of {@link FILE_NAMES}. */
+/** Returns the paths of the injected files in folder `dir`, with the file names of {@link FILE_NAMES}. */
 export function credentialPathsIn(dir: string): CredentialPaths {
   return {
     awsToken: path.posix.join(dir, FILE_NAMES.awsToken),
@@ -77,9 +77,9 @@ export function gcpRoleName(integration: GcpIntegration, identityName: string): 
 
 /**
  * The `external_account` credential configuration that Google's client libraries read
- * from GOOGLE_APPLICATION_CREDENTIALS. It points at the token file that wid refreshes,
- * read as text: the library sends the file's content verbatim, so the file holds the
- * token with no trailing newline.
+ * from GOOGLE_APPLICATION_CREDENTIALS. It points at the token file that wid refreshes.
+ * The library sends the file's text verbatim, so the file contains the token with no
+ * trailing newline.
  */
 export function gcpCredentialConfig(integration: GcpIntegration, tokenPath: string, options: LayoutOptions = {}): Record<string, unknown> {
   return {
@@ -91,7 +91,7 @@ export function gcpCredentialConfig(integration: GcpIntegration, tokenPath: stri
   };
 }
 
-/** The audience of an integration's tokens: {@link AWS_AUDIENCE}, or the pool provider for Google Cloud. */
+/** Returns the audience of an integration's tokens: {@link AWS_AUDIENCE}, or the pool provider for Google Cloud. */
 export function tokenAudience(integration: Integration): string {
   return integration.provider === "aws" ? AWS_AUDIENCE : gcpAudience(integration);
 }

@@ -8,7 +8,7 @@ import type { WorkloadStatus } from "../status/types.js";
 export interface WorkloadMapping {
   workloads: Record<string, WorkloadStatus>;
   /**
-   * `status-file`: the status file that the last reconcile wrote, which says what is
+   * `status-file`: the status file that the last reconcile wrote, which records what is
    * installed. `config`: computed from the config alone because no status file exists;
    * then only identities with `install: true` are candidates, and none is ready.
    */

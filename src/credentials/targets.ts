@@ -21,13 +21,13 @@ export interface CredentialTarget {
   integration: Integration;
   /** The `aud` of the identity's tokens. */
   audience: string;
-  /** Whether the status file says the identity is installed, so the credentials work. */
+  /** Whether the status file marks the identity as installed, so that the credentials work. */
   ready: boolean;
-  /** Where wid writes the token, on its own file system. */
+  /** Path of the token file on wid's own file system. */
   tokenFile: string;
-  /** Where wid writes the env file. */
+  /** Path of the env file on wid's file system. */
   envFile: string;
-  /** Where wid writes the Google credential configuration; Google Cloud only. */
+  /** Path of the Google credential configuration on wid's file system, for Google Cloud only. */
   credentialConfigFile?: string;
   /** Environment variables and file contents with the paths the workload sees. */
   layout: CredentialLayout;
@@ -61,8 +61,8 @@ export interface TargetSelection {
 
 /**
  * Computes what to write for each requested workload and provider from the mapping.
- * A named workload that is unknown or has no identity is an error; with every workload
- * requested, such a workload is skipped with a warning so that the others still get
+ * A named workload that is unknown or has no identity is an error. When every workload
+ * is requested, such a workload is skipped with a warning, so the others still get
  * credentials.
  */
 export function selectTargets(model: ConfigModel, mapping: WorkloadMapping, options: TargetOptions): TargetSelection {

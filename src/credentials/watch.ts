@@ -10,8 +10,8 @@ export const REFRESH_AT_FRACTION = 0.8;
 
 /**
  * Shortest wait between two refreshes of one file. `iat` is rounded down to a second,
- * so with lifetimes of a few seconds, used by tests, 80% of the lifetime after `iat` can
- * be already past right after signing; the floor keeps that from becoming a busy loop.
+ * so with the lifetimes of a few seconds that tests use, the refresh time can be past
+ * right after signing. The floor keeps that from becoming a busy loop.
  */
 const MIN_REFRESH_DELAY_MS = 100;
 

@@ -142,12 +142,12 @@ function pemAlgorithm(key: KeyObject, source: string): SigningAlgorithm {
   const details = key.asymmetricKeyDetails;
   if (key.asymmetricKeyType === "rsa") {
     if ((details?.modulusLength ?? 0) < RSA_MODULUS_BITS) {
-      throw new IssuerError(`${source} holds an RSA key shorter than ${RSA_MODULUS_BITS} bits; AWS STS rejects such keys, so generate a longer one`);
+      throw new IssuerError(`${source} contains an RSA key shorter than ${RSA_MODULUS_BITS} bits; generate one of at least ${RSA_MODULUS_BITS} bits`);
     }
     return "RS256";
   }
   if (key.asymmetricKeyType === "ec" && details?.namedCurve === "prime256v1") return "ES256";
-  throw new IssuerError(`${source} holds a ${key.asymmetricKeyType ?? "unknown"} key; use an RSA key (RS256) or an EC P-256 key (ES256)`);
+  throw new IssuerError(`${source} contains a ${key.asymmetricKeyType ?? "unknown"} key; use an RSA key (RS256) or an EC P-256 key (ES256)`);
 }
 
 function isSigningAlgorithm(value: string): value is SigningAlgorithm {

@@ -1,10 +1,11 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from "jose";
 
 import { MAX_TOKEN_LIFETIME_SECONDS } from "../config/model.js";
+import { IssuerError } from "./errors.js";
 import type { KeySet, SigningAlgorithm, SigningKey } from "./key-set.js";
-import { RETIRE_MARGIN_SECONDS } from "./key-set.js";
+import { isPublished, RETIRE_MARGIN_SECONDS, signingKey } from "./key-set.js";
 
-/** Modulus length of RS256 keys, the size AWS and Google document for RSA signing keys. */
+/** Modulus length of RS256 keys: 2048 bits, the usual minimum for RSA signatures. */
 export const RSA_MODULUS_BITS = 2048;
 
 /**
@@ -87,4 +88,23 @@ export function retireExpiredKeys(keySet: KeySet, now: Date): { keySet: KeySet; 
     return record;
   });
   return { keySet: { ...keySet, keys }, retired };
+}
+
+/**
+ * Retires the key `kid` at `now`, before its scheduled time, for a key that leaked:
+ * tokens it signed stop verifying as soon as verifiers refetch the JWKS. Throws an
+ * {@link IssuerError} when the key is unknown or already retired, or when no other key
+ * could sign after it is gone. Returns a new key set.
+ */
+export function retireKeyNow(keySet: KeySet, kid: string, now: Date): { keySet: KeySet; retired: SigningKey } {
+  const key = keySet.keys.find((entry) => entry.kid === kid);
+  if (key === undefined) throw new IssuerError(`key ${kid} not found in the key set; list the keys with wid issuer keys`);
+  if (!isPublished(key, now)) throw new IssuerError(`key ${kid} is already retired`);
+
+  const retired: SigningKey = { ...key, retireAt: now.toISOString(), retiredAt: now.toISOString(), privateJwk: null };
+  const result: KeySet = { ...keySet, keys: keySet.keys.map((entry) => (entry.kid === kid ? retired : entry)) };
+  if (signingKey(result, now) === undefined) {
+    throw new IssuerError(`key ${kid} is the only key that can sign now; run wid issuer rotate --activate-after 0s first, then retire it`);
+  }
+  return { keySet: result, retired };
 }

@@ -15,7 +15,10 @@
 
 import type { JWK } from "jose";
 
-/** Signing algorithms of the issuer. AWS STS and Google STS both accept RS256 and ES256. */
+/**
+ * Signing algorithms of the issuer: RS256, the one every OIDC verifier supports, and
+ * ES256, whose keys and signatures are smaller and faster to make.
+ */
 export type SigningAlgorithm = "RS256" | "ES256";
 export const SIGNING_ALGORITHMS: readonly SigningAlgorithm[] = ["RS256", "ES256"];
 
@@ -24,8 +27,8 @@ export const DEFAULT_SIGNING_ALGORITHM: SigningAlgorithm = "RS256";
 
 /**
  * Extra time a superseded key stays published after the last token it signed expires,
- * for clocks of verifiers that run behind. Five minutes, as AWS STS and Google STS
- * tolerate about that much skew.
+ * for verifiers whose clocks run behind. NOTE: five minutes is an estimate of the skew
+ * to allow for, not a value documented by AWS or Google.
  */
 export const RETIRE_MARGIN_SECONDS = 300;
 

@@ -24,7 +24,7 @@ export interface VerifiedToken {
 /**
  * Verifies `token` as AWS STS and Google STS would: the signature against a key of the
  * JWKS named by `kid`, then `iss`, `aud`, `exp` and `nbf`, with no clock tolerance.
- * Throws an {@link IssuerError} that says which check failed; the message never
+ * Throws an {@link IssuerError} that names the failed check; the message never
  * contains the token.
  */
 export async function verifyIssuerToken(token: string, options: VerifyOptions): Promise<VerifiedToken> {

@@ -103,7 +103,7 @@ describe("key sources", () => {
     await writeFile(pem, privateKey.export({ format: "pem", type: "pkcs1" }), { mode: 0o600 });
     const result = await runCli(["token", repo, "--identity", "assets-writer", "--keys", pem]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(`wid: error: ${pem} holds an RSA key shorter than 2048 bits; AWS STS rejects such keys, so generate a longer one\n`);
+    expect(result.stderr).toBe(`wid: error: ${pem} contains an RSA key shorter than 2048 bits; generate one of at least 2048 bits\n`);
   });
 
   it("names the file and field of a broken key set", async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import { jwks } from "../../src/issuer/discovery.js";
 import { parseKeySet, serializeKeySet } from "../../src/issuer/key-file.js";
-import { createKeySet, retireExpiredKeys, rotateKeySet } from "../../src/issuer/key-rotation.js";
+import { createKeySet, retireExpiredKeys, retireKeyNow, rotateKeySet } from "../../src/issuer/key-rotation.js";
 import type { KeySet } from "../../src/issuer/key-set.js";
 import { keyState, RETIRE_MARGIN_SECONDS, signingKey } from "../../src/issuer/key-set.js";
 import { StaticKeySetSource } from "../../src/issuer/key-source.js";
@@ -102,5 +102,20 @@ describe("key rotation", () => {
     expect(middle?.retireAt).toBe(at(100 + LIFETIME + RETIRE_MARGIN_SECONDS).toISOString());
     expect(signingKey(second.keySet, at(100))?.kid).toBe(newest?.kid);
     expect(publishedKids(second.keySet, 100)).toEqual([original?.kid, middle?.kid, newest?.kid]);
+  });
+
+  it("retires a leaked key at once", async () => {
+    const initial = await createKeySet("RS256", T0);
+    const leaked = initial.keys[0]?.kid ?? "";
+    const leakedToken = await mintAt(initial, 0);
+    expect(() => retireKeyNow(initial, leaked, at(10))).toThrow(`key ${leaked} is the only key that can sign now; run wid issuer rotate --activate-after 0s first, then retire it`);
+
+    const { keySet } = await rotateKeySet(initial, { alg: "RS256", now: at(10), activationDelaySeconds: 0 });
+    const { keySet: cleaned, retired } = retireKeyNow(keySet, leaked, at(20));
+    expect(retired.privateJwk).toBeNull();
+    expect(publishedKids(cleaned, 20)).toEqual([keySet.keys[1]?.kid]);
+    await expect(verifyAt(cleaned, leakedToken, 20)).rejects.toThrow(/no key of the JWKS matches/);
+    expect(() => retireKeyNow(cleaned, leaked, at(30))).toThrow(`key ${leaked} is already retired`);
+    expect(() => retireKeyNow(cleaned, "unknown", at(30))).toThrow("key unknown not found in the key set; list the keys with wid issuer keys");
   });
 });

@@ -8,10 +8,11 @@
  *   or JSON: `grant_type` token-exchange, `requested_token_type` access_token,
  *   `subject_token_type` jwt, `audience` and `scope`;
  * - that `audience` names the pool provider;
- * - the checks of the subject token: signature against the provider's JWKS (given as
- *   content, like a provider with uploaded JWKS, or as a URL), `iss` equal to the
- *   provider's issuer, `aud` naming the provider, `exp` not passed, a lifetime of at most
- *   24 hours, and `sub` of at most 127 bytes (`google.subject = assertion.sub`);
+ * - the checks of the subject token. The signature must match the provider's JWKS,
+ *   given as content (like a provider with uploaded JWKS) or as a URL. `iss` must equal
+ *   the provider's issuer and `aud` must name the provider. `exp` must not have passed,
+ *   the lifetime must be at most 24 hours, and `sub` at most 127 bytes, because it
+ *   becomes `google.subject`;
  * - a success response with an opaque access token, and `400 invalid_grant` or
  *   `400 invalid_request` errors with `error_description`.
  *

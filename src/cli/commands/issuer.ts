@@ -12,8 +12,8 @@ import { jwks } from "../../issuer/discovery.js";
 import { IssuerError } from "../../issuer/errors.js";
 import { keyFilePermissionWarning, readIssuerEnvironment, resolveKeyFilePath, resolveKeySource } from "../../issuer/key-source.js";
 import { parseKeySet, writeKeySetFile } from "../../issuer/key-file.js";
-import { createKeySet, DEFAULT_ACTIVATION_DELAY_SECONDS, retireExpiredKeys, rotateKeySet } from "../../issuer/key-rotation.js";
-import type { KeySet, SigningAlgorithm } from "../../issuer/key-set.js";
+import { createKeySet, DEFAULT_ACTIVATION_DELAY_SECONDS, retireExpiredKeys, retireKeyNow, rotateKeySet } from "../../issuer/key-rotation.js";
+import type { KeySet, SigningAlgorithm, SigningKey } from "../../issuer/key-set.js";
 import { DEFAULT_SIGNING_ALGORITHM, keyState, SIGNING_ALGORITHMS, signingKey } from "../../issuer/key-set.js";
 import { publishIssuerFiles } from "../../issuer/publish.js";
 import { createIssuerRoutes } from "../../issuer/routes.js";
@@ -96,15 +96,19 @@ export function registerIssuer(program: Command): void {
 
   issuer
     .command("retire")
-    .description("remove the private keys of keys whose retirement time has passed")
+    .description("remove the private keys of keys whose retirement time has passed, or retire one key now with --kid")
     .option("--keys <file>", "key set file to update (default: $WID_ISSUER_KEYS_FILE)")
+    .option("--kid <kid>", "retire this key now, before its time, such as a key that leaked; its tokens stop verifying")
     .action(
-      issuerAction(async (options: { keys?: string }) => {
+      issuerAction(async (options: { keys?: string; kid?: string }) => {
         const file = resolveKeyFilePath(options.keys, env);
-        const { keySet, retired } = retireExpiredKeys(await readKeySetFile(file), new Date());
+        const current = await readKeySetFile(file);
+        const now = new Date();
+        const { keySet, retired } = options.kid === undefined ? retireExpiredKeys(current, now) : retireNow(current, options.kid, now);
         if (retired.length > 0) await writeKeySetFile(file, keySet);
         for (const key of retired) console.log(`Retired key ${key.kid}.`);
         if (retired.length === 0) console.log("No key is due for retirement.");
+        if (options.kid !== undefined) console.log("Publish the JWKS again (wid issuer publish) if a bucket or static site serves it.");
       }),
     );
 
@@ -196,6 +200,11 @@ export function registerIssuer(program: Command): void {
         process.exitCode = EXIT.ok;
       }),
     );
+}
+
+function retireNow(keySet: KeySet, kid: string, now: Date): { keySet: KeySet; retired: SigningKey[] } {
+  const result = retireKeyNow(keySet, kid, now);
+  return { keySet: result.keySet, retired: [result.retired] };
 }
 
 async function readKeySetFile(file: string): Promise<KeySet> {

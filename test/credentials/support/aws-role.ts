@@ -18,7 +18,7 @@ export interface RoleRequest {
  * trusts only tokens with this issuer, `aud` sts.amazonaws.com and `sub` identity:NAME,
  * with the identity's policy inline. Returns the role ARN.
  *
- * NOTE: This stands in for `wid apply` so that the credential tests do not depend on
+ * NOTE: This replaces `wid apply` so that the credential tests do not depend on
  * the AWS apply; once it lands, calling it here makes the test cover both.
  */
 export async function createRoleInMoto(endpoint: string, request: RoleRequest): Promise<string> {
