@@ -3,7 +3,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 
 import type { Settings } from "../config/model.js";
 import { DISCOVERY_CACHE_CONTROL, DISCOVERY_PATH, discoveryDocument, issuerPathPrefix, jwks, JWKS_CACHE_CONTROL, JWKS_PATH } from "./discovery.js";
+import type { KeySet } from "./key-set.js";
 import type { KeySetSource } from "./key-source.js";
+import { StaticKeySetSource } from "./key-source.js";
 
 /**
  * Handles a request when its path is one of the issuer's, and returns whether it did.
@@ -23,10 +25,12 @@ export interface IssuerRoutesOptions {
  * issuer URL's path followed by `/.well-known/openid-configuration` and
  * `/.well-known/jwks.json`, and also at those paths alone, for a proxy that strips the
  * issuer's path. GET and HEAD are answered with `Cache-Control` and an `ETag`, and
- * `If-None-Match` with 304; other methods get 405. The JWKS is built from `keys` on
- * every request, so a rotated or retired key shows without a restart.
+ * `If-None-Match` with 304; other methods get 405. The JWKS is built on every request,
+ * so with a {@link KeySetSource} that reads a file, such as `FileKeySetSource`, a rotated
+ * or retired key shows without a restart. A plain key set is served as it is.
  */
-export function createIssuerRoutes(keys: KeySetSource, settings: Pick<Settings, "issuer">, options: IssuerRoutesOptions = {}): IssuerRequestHandler {
+export function createIssuerRoutes(keySource: KeySetSource | KeySet, settings: Pick<Settings, "issuer">, options: IssuerRoutesOptions = {}): IssuerRequestHandler {
+  const keys = "load" in keySource ? keySource : new StaticKeySetSource(keySource, "key set");
   const clock = options.clock ?? (() => new Date());
   const prefix = issuerPathPrefix(settings.issuer);
   const discoveryBody = JSON.stringify(discoveryDocument(settings.issuer), null, 2);

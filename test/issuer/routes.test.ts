@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from "vitest";
 
 import { createKeySet, rotateKeySet } from "../../src/issuer/key-rotation.js";
 import { writeKeySetFile } from "../../src/issuer/key-file.js";
-import { FileKeySetSource, StaticKeySetSource } from "../../src/issuer/key-source.js";
+import type { KeySet } from "../../src/issuer/key-set.js";
+import { FileKeySetSource } from "../../src/issuer/key-source.js";
 import { createIssuerRoutes } from "../../src/issuer/routes.js";
 import type { RunningServer } from "../../src/issuer/server.js";
 import { parseListenAddress, startIssuerServer } from "../../src/issuer/server.js";
@@ -20,8 +21,8 @@ afterEach(async () => {
   for (const server of running.splice(0)) await server.close();
 });
 
-async function serve(issuer: string, source: ConstructorParameters<typeof StaticKeySetSource>[0] | FileKeySetSource, errors: unknown[] = []): Promise<string> {
-  const keys = source instanceof FileKeySetSource ? source : new StaticKeySetSource(source, "test");
+/** Serves the issuer routes of `keys`, a key set or a source, on a free port and returns the base URL. */
+async function serve(issuer: string, keys: KeySet | FileKeySetSource, errors: unknown[] = []): Promise<string> {
   const server = await startIssuerServer(createIssuerRoutes(keys, { issuer }, { onError: (error) => errors.push(error) }), { host: "127.0.0.1", port: 0 });
   running.push(server);
   return server.url;

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { InvalidArgumentError } from "commander";
+import { InvalidArgumentError, Option } from "commander";
 
 import { writeCredentials } from "../../credentials/deliver.js";
 import type { DeliveryOptions } from "../../credentials/deliver.js";
@@ -49,7 +49,7 @@ export function registerCredentials(program: Command): void {
     .option("--gcp-token-path <path>", "credential_source.file as the workload sees it (default: MOUNT/gcptoken)")
     .option("--gcp-credentials-path <path>", "GOOGLE_APPLICATION_CREDENTIALS as the workload sees it (default: MOUNT/gcp-credentials.json)")
     .option("--gcp-token-url <url>", "token_url of the Google credential configuration (default: Google STS)")
-    .option("--file-mode <octal>", "mode of the token files", parseFileMode, DEFAULT_TOKEN_FILE_MODE)
+    .addOption(new Option("--file-mode <octal>", "mode of the token files").argParser(parseFileMode).default(DEFAULT_TOKEN_FILE_MODE, "600"))
     .addOption(testTokenLifetimeOption())
     .action(
       issuerAction(async (dir: string, options: CredentialsOptions) => {
