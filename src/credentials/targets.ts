@@ -5,7 +5,7 @@ import { PROVIDERS } from "../config/model.js";
 import { didYouMean } from "../config/suggest.js";
 import { IssuerError } from "../issuer/errors.js";
 import type { CredentialLayout, CredentialPaths, LayoutOptions } from "./layout.js";
-import { credentialLayout, credentialPathsIn, FILE_NAMES, tokenAudience } from "./layout.js";
+import { credentialLayout, credentialPathsIn, tokenAudience } from "./layout.js";
 import type { WorkloadMapping } from "./mapping.js";
 
 /** Names of the env files in a credentials folder, one per provider. */
@@ -138,8 +138,3 @@ function hasIdentity(mapping: WorkloadMapping, key: string): boolean {
   return PROVIDERS.some((provider) => entry?.[provider]?.identity != null);
 }
 
-/** The file names written per provider, for documentation and tests. */
-export const WRITTEN_FILES: Record<Provider, readonly string[]> = {
-  aws: [FILE_NAMES.awsToken, ENV_FILE_NAMES.aws],
-  gcp: [FILE_NAMES.gcpToken, FILE_NAMES.gcpCredentialConfig, ENV_FILE_NAMES.gcp],
-};
