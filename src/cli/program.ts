@@ -1,7 +1,10 @@
 import { Command, CommanderError } from "commander";
 
+import { registerCredentials } from "./commands/credentials.js";
 import { registerExplain } from "./commands/explain.js";
+import { registerIssuer } from "./commands/issuer.js";
 import { registerPlan } from "./commands/plan.js";
+import { registerToken } from "./commands/token.js";
 import { registerValidate } from "./commands/validate.js";
 import { CliError, EXIT } from "./errors.js";
 
@@ -15,6 +18,9 @@ export function buildProgram(): Command {
   registerValidate(program);
   registerExplain(program);
   registerPlan(program);
+  registerIssuer(program);
+  registerToken(program);
+  registerCredentials(program);
   return program;
 }
 

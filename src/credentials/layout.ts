@@ -1,3 +1,5 @@
+import path from "node:path";
+
 import type { AwsIntegration, GcpIntegration, Integration } from "../config/model.js";
 import { awsRoleName, gcpRoleId, tokenSubject } from "../config/names.js";
 import type { InjectedFile } from "../status/types.js";
@@ -12,7 +14,33 @@ export const DEFAULT_PATHS = {
   gcpCredentialConfig: "/gcp-credentials.json",
 } as const;
 
+/** File names of the injected files inside a credentials folder, equal to the default paths' names. */
+export const FILE_NAMES = {
+  awsToken: "awstoken",
+  gcpToken: "gcptoken",
+  gcpCredentialConfig: "gcp-credentials.json",
+} as const;
+
+/** Google's token exchange endpoint, the default `token_url` of the credential configuration. */
+export const GOOGLE_STS_TOKEN_URL = "https://sts.googleapis.com/v1/token";
+
+/** Paths of the injected files as the workload sees them. */
 export type CredentialPaths = { awsToken: string; gcpToken: string; gcpCredentialConfig: string };
+
+/** Options of the credential layout beyond the paths. */
+export interface LayoutOptions {
+  /** `token_url` of the Google credential configuration. Default {@link GOOGLE_STS_TOKEN_URL}; tests point it at a local server. */
+  gcpTokenUrl?: string;
+}
+
+/** Returns the paths of the injected files in folder `dir`, with the file names of {@link FILE_NAMES}. */
+export function credentialPathsIn(dir: string): CredentialPaths {
+  return {
+    awsToken: path.posix.join(dir, FILE_NAMES.awsToken),
+    gcpToken: path.posix.join(dir, FILE_NAMES.gcpToken),
+    gcpCredentialConfig: path.posix.join(dir, FILE_NAMES.gcpCredentialConfig),
+  };
+}
 
 /** The environment variables and files a workload needs for one identity. */
 export interface CredentialLayout {
@@ -50,19 +78,29 @@ export function gcpRoleName(integration: GcpIntegration, identityName: string): 
 /**
  * The `external_account` credential configuration that Google's client libraries read
  * from GOOGLE_APPLICATION_CREDENTIALS. It points at the token file that wid refreshes.
+ * The library sends the file's text verbatim, so the file contains the token with no
+ * trailing newline.
  */
-export function gcpCredentialConfig(integration: GcpIntegration, tokenPath: string): Record<string, unknown> {
+export function gcpCredentialConfig(integration: GcpIntegration, tokenPath: string, options: LayoutOptions = {}): Record<string, unknown> {
   return {
     type: "external_account",
     audience: gcpAudience(integration),
     subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
-    token_url: "https://sts.googleapis.com/v1/token",
+    token_url: options.gcpTokenUrl ?? GOOGLE_STS_TOKEN_URL,
     credential_source: { file: tokenPath, format: { type: "text" } },
   };
 }
 
-/** The credential layout of one identity for a workload. */
-export function credentialLayout(integration: Integration, identityName: string, paths: CredentialPaths = DEFAULT_PATHS): CredentialLayout {
+/** Returns the audience of an integration's tokens: {@link AWS_AUDIENCE}, or the pool provider for Google Cloud. */
+export function tokenAudience(integration: Integration): string {
+  return integration.provider === "aws" ? AWS_AUDIENCE : gcpAudience(integration);
+}
+
+/**
+ * The credential layout of one identity for a workload: environment variables and files,
+ * with the paths the workload sees. Default paths: {@link DEFAULT_PATHS}.
+ */
+export function credentialLayout(integration: Integration, identityName: string, paths: CredentialPaths = DEFAULT_PATHS, options: LayoutOptions = {}): CredentialLayout {
   if (integration.provider === "aws") {
     return {
       env: { AWS_ROLE_ARN: awsRoleArn(integration, identityName), AWS_WEB_IDENTITY_TOKEN_FILE: paths.awsToken },
@@ -73,7 +111,7 @@ export function credentialLayout(integration: Integration, identityName: string,
     env: { GOOGLE_APPLICATION_CREDENTIALS: paths.gcpCredentialConfig, GOOGLE_CLOUD_PROJECT: integration.gcp.projectId },
     files: [
       { path: paths.gcpToken, kind: "token", audience: gcpAudience(integration) },
-      { path: paths.gcpCredentialConfig, kind: "credential-config", content: `${JSON.stringify(gcpCredentialConfig(integration, paths.gcpToken), null, 2)}\n` },
+      { path: paths.gcpCredentialConfig, kind: "credential-config", content: `${JSON.stringify(gcpCredentialConfig(integration, paths.gcpToken, options), null, 2)}\n` },
     ],
   };
 }

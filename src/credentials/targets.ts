@@ -1,0 +1,140 @@
+import path from "node:path";
+
+import type { ConfigModel, Integration, Provider, Workload } from "../config/model.js";
+import { PROVIDERS } from "../config/model.js";
+import { didYouMean } from "../config/suggest.js";
+import { IssuerError } from "../issuer/errors.js";
+import type { CredentialLayout, CredentialPaths, LayoutOptions } from "./layout.js";
+import { credentialLayout, credentialPathsIn, tokenAudience } from "./layout.js";
+import type { WorkloadMapping } from "./mapping.js";
+
+/** Names of the env files in a credentials folder, one per provider. */
+export const ENV_FILE_NAMES: Record<Provider, string> = { aws: "aws.env", gcp: "gcp.env" };
+
+/** One identity of one workload whose token file and env file wid writes. */
+export interface CredentialTarget {
+  /** The workload as `PROJECT/NAME`. */
+  workloadKey: string;
+  workload: Pick<Workload, "project" | "name">;
+  provider: Provider;
+  identity: string;
+  integration: Integration;
+  /** The `aud` of the identity's tokens. */
+  audience: string;
+  /** Whether the status file marks the identity as installed, so that the credentials work. */
+  ready: boolean;
+  /** Path of the token file on wid's own file system. */
+  tokenFile: string;
+  /** Path of the env file on wid's file system. */
+  envFile: string;
+  /** Path of the Google credential configuration on wid's file system, for Google Cloud only. */
+  credentialConfigFile?: string;
+  /** Environment variables and file contents with the paths the workload sees. */
+  layout: CredentialLayout;
+}
+
+export interface TargetOptions {
+  /** The folder to write into. */
+  outDir: string;
+  /** The workloads, as `PROJECT/NAME`; undefined for every workload with an identity. */
+  workloads?: readonly string[];
+  /**
+   * Write each workload into `outDir/PROJECT/NAME` instead of `outDir`. Always on when
+   * `workloads` is undefined.
+   */
+  perWorkloadFolders?: boolean;
+  /**
+   * The folder that the workload sees in place of the output folder, such as `/` when
+   * the folder is mounted at the container's root. Default: the output folder itself.
+   */
+  mountPath?: string;
+  /** Paths the workload sees for single files, overriding `mountPath`. */
+  paths?: Partial<CredentialPaths>;
+  layout?: LayoutOptions;
+}
+
+/** The targets to write, and the workloads that were skipped with the reason. */
+export interface TargetSelection {
+  targets: CredentialTarget[];
+  warnings: string[];
+}
+
+/**
+ * Computes what to write for each requested workload and provider from the mapping.
+ * A named workload that is unknown or has no identity is an error. When every workload
+ * is requested, such a workload is skipped with a warning, so the others still get
+ * credentials.
+ */
+export function selectTargets(model: ConfigModel, mapping: WorkloadMapping, options: TargetOptions): TargetSelection {
+  const requested = options.workloads ?? [...model.workloads.keys()].filter((key) => hasIdentity(mapping, key));
+  const strict = options.workloads !== undefined;
+  const perWorkload = options.perWorkloadFolders === true || !strict;
+  const targets: CredentialTarget[] = [];
+  const warnings: string[] = [];
+
+  for (const key of requested) {
+    try {
+      const workload = model.workloads.get(key);
+      if (workload === undefined) {
+        throw new IssuerError(`workload ${key} not found in the config${didYouMean(key, model.workloads.keys()) || "; give it as PROJECT/NAME"}`);
+      }
+      const folder = perWorkload ? path.join(options.outDir, workload.project, workload.name) : options.outDir;
+      targets.push(...workloadTargets(model, mapping, workload, key, folder, options));
+    } catch (error) {
+      if (strict || !(error instanceof IssuerError)) throw error;
+      warnings.push(error.message);
+    }
+  }
+  return { targets, warnings };
+}
+
+function workloadTargets(model: ConfigModel, mapping: WorkloadMapping, workload: Workload, key: string, folder: string, options: TargetOptions): CredentialTarget[] {
+  const entry = mapping.workloads[key];
+  const targets: CredentialTarget[] = [];
+  const hostPaths = credentialPathsIn(folder);
+  const workloadPaths = visiblePaths(folder, options);
+
+  for (const provider of PROVIDERS) {
+    const selection = entry?.[provider];
+    if (selection?.identity == null) continue;
+    const integrationName = selection.integration ?? model.identities.get(selection.identity)?.integration;
+    const integration = integrationName === undefined ? undefined : model.integrations.get(integrationName);
+    if (integration === undefined || integration.provider !== provider) {
+      throw new IssuerError(`workload ${key}: the integration of identity ${selection.identity} is missing or invalid in the config; fix it, then write the credentials again`);
+    }
+    targets.push({
+      workloadKey: key,
+      workload: { project: workload.project, name: workload.name },
+      provider,
+      identity: selection.identity,
+      integration,
+      audience: tokenAudience(integration),
+      ready: selection.ready,
+      tokenFile: provider === "aws" ? hostPaths.awsToken : hostPaths.gcpToken,
+      envFile: path.join(folder, ENV_FILE_NAMES[provider]),
+      ...(provider === "gcp" ? { credentialConfigFile: hostPaths.gcpCredentialConfig } : {}),
+      layout: credentialLayout(integration, selection.identity, workloadPaths, options.layout),
+    });
+  }
+
+  if (targets.length === 0) {
+    const source = mapping.source === "status-file" ? "the status file" : "the config (no status file found)";
+    throw new IssuerError(`workload ${key} has no identity in ${source}; run wid explain --workload ${key} to see why`);
+  }
+  return targets;
+}
+
+function visiblePaths(folder: string, options: TargetOptions): CredentialPaths {
+  const base = credentialPathsIn(options.mountPath ?? path.resolve(folder));
+  return {
+    awsToken: options.paths?.awsToken ?? base.awsToken,
+    gcpToken: options.paths?.gcpToken ?? base.gcpToken,
+    gcpCredentialConfig: options.paths?.gcpCredentialConfig ?? base.gcpCredentialConfig,
+  };
+}
+
+function hasIdentity(mapping: WorkloadMapping, key: string): boolean {
+  const entry = mapping.workloads[key];
+  return PROVIDERS.some((provider) => entry?.[provider]?.identity != null);
+}
+
