@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 
 import { registerExplain } from "./commands/explain.js";
+import { registerGithub } from "./commands/github.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerValidate } from "./commands/validate.js";
 import { CliError, EXIT } from "./errors.js";
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerValidate(program);
   registerExplain(program);
   registerPlan(program);
+  registerGithub(program);
   return program;
 }
 
