@@ -94,7 +94,7 @@ function modeNote(plan: Plan, statusFile: string | null, offlineReason: string |
 
 function countsBlock(plan: Plan): MarkdownBlock {
   const pending = summarize(plan.pending);
-  const shadowed = Object.values(plan.workloads).reduce((sum, entry) => sum + (entry.aws?.shadowed.length ?? 0) + (entry.gcp?.shadowed.length ?? 0), 0);
+  const shadowing = Object.values(plan.workloads).filter((entry) => (entry.aws?.shadowed.length ?? 0) + (entry.gcp?.shadowed.length ?? 0) > 0).length;
   return markdown(
     "| | Create | Update | Delete |",
     "| --- | ---: | ---: | ---: |",
@@ -106,7 +106,7 @@ function countsBlock(plan: Plan): MarkdownBlock {
       `orphans: ${plan.orphans.length}`,
       `invalid identities: ${plan.invalid.length}`,
       `failed integrations: ${plan.failedIntegrations.length}`,
-      `shadowed selections: ${shadowed}`,
+      `workloads with shadowed identities: ${shadowing}`,
     ].join(", ") + ".",
   );
 }
