@@ -11,8 +11,8 @@ import { readStatusText } from "./status-text.js";
 /**
  * Returns a status reader that reads the status file as it is on the pull request's base
  * commit, from the local git repository, instead of from the checkout. A pull request
- * can edit the status file, and an offline plan against an edited status file could hide
- * changes from reviewers; the base branch's copy is the one wid wrote.
+ * can edit the status file, so an offline plan against its copy could hide changes from
+ * reviewers. The base branch's copy is the one wid wrote.
  *
  * The base commit is `baseSha` when the clone has it, else the first parent of a merge
  * commit checked out by `actions/checkout` (which needs `fetch-depth: 2`). When neither

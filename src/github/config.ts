@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 
+import type { PullRequestEvent } from "./event.js";
 import { EventPayloadError, readPullRequestEvent } from "./event.js";
 import type { JsonRecord } from "./json.js";
 import { isCommitSha, isRecord, stringAt } from "./json.js";
@@ -138,7 +139,7 @@ async function readEventPayload(eventPath: string | undefined, eventName: string
 
 function readTarget(payload: JsonRecord | undefined, eventName: string, githubSha: string | undefined): Pick<GithubCheckConfig, "headSha" | "pullRequest" | "baseSha"> {
   if (payload !== undefined) {
-    let pullRequest;
+    let pullRequest: PullRequestEvent | undefined;
     try {
       pullRequest = readPullRequestEvent(payload);
     } catch (error) {

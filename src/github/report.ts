@@ -25,6 +25,14 @@ export interface ReportContext {
   pathPrefix: string;
 }
 
+/**
+ * Maximum number of annotations posted on one check run: 20 requests of 50, about 20
+ * seconds of writes. Diagnostics come first, so they are the last to be cut.
+ * NOTE: GitHub documents no cap of its own per check run; this one bounds the time a
+ * check of a very large change takes.
+ */
+export const MAX_ANNOTATIONS = 1000;
+
 /** Appended to a summary or text cut to fit GitHub's limit. */
 export const TRUNCATED_NOTE = "_Truncated: the full report exceeds GitHub's limit of 65,535 characters. Run `wid plan --offline` on this commit for the whole plan._";
 
@@ -35,13 +43,18 @@ export const TRUNCATED_NOTE = "_Truncated: the full report exceeds GitHub's limi
  * planned), and `success` when the plan can be applied as it is.
  */
 export function buildCheckReport(outcome: PlanOutcome, context: ReportContext): CheckReport {
+  const annotations = buildAnnotations({ model: outcome.model, diagnostics: outcome.diagnostics, plan: outcome.plan, pathPrefix: context.pathPrefix });
   const summaryBlocks = buildSummaryBlocks(outcome, context);
+  if (annotations.length > MAX_ANNOTATIONS) {
+    const note = `**Annotations:** the first ${MAX_ANNOTATIONS.toLocaleString("en-US")} of ${annotations.length.toLocaleString("en-US")} are shown on the lines; the details list every diagnostic.`;
+    summaryBlocks.unshift({ kind: "markdown", lines: [note] });
+  }
   return {
     conclusion: conclusionOf(outcome),
     title: titleOf(outcome),
     summary: truncateMarkdown(summaryBlocks, CHECK_OUTPUT_LIMIT, TRUNCATED_NOTE),
     text: truncateMarkdown(buildTextBlocks(outcome, context.pathPrefix), CHECK_OUTPUT_LIMIT, TRUNCATED_NOTE),
-    annotations: buildAnnotations({ model: outcome.model, diagnostics: outcome.diagnostics, plan: outcome.plan, pathPrefix: context.pathPrefix }),
+    annotations: annotations.slice(0, MAX_ANNOTATIONS),
     summaryBlocks,
   };
 }

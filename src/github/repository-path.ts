@@ -4,7 +4,7 @@ import path from "node:path";
 import { simpleGit } from "simple-git";
 
 /**
- * The config folder's path from the root of its git repository, with `/` separators,
+ * Returns the config folder's path from the root of its git repository, with `/` separators,
  * or `""` when the folder is the root. Annotations need paths from the repository root,
  * while the loader reports paths from the config folder. Without a git work tree the
  * root is `fallbackRoot` (`GITHUB_WORKSPACE` in Actions), then the config folder itself.

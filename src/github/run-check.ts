@@ -32,7 +32,7 @@ export interface PlanCheckRequest {
   /** Also create or update the plan comment on the pull request. */
   comment: boolean;
   planner: Planner;
-  /** Why the plan is offline, shown in the summary; null when the planner reads the cloud. */
+  /** The reason the plan is offline, shown in the summary; null when the planner reads the cloud. */
   offlineReason: string | null;
   /** Makes the config available on disk: the checkout in Actions, fetched files in App mode. */
   prepare: () => Promise<PreparedConfig>;

@@ -12,14 +12,14 @@ import type { PlanOutcome } from "./planner.js";
 const SYMBOL: Record<ResourceChange["action"], string> = { create: "+", update: "~", delete: "-" };
 
 export interface SummaryContext {
-  /** Why the plan is offline, or null when the planner did not say. */
+  /** The reason the plan is offline, or null when the planner gave none. */
   offlineReason: string | null;
   /** The config folder relative to the repository root, `""` at the root. */
   pathPrefix: string;
 }
 
 /**
- * The summary of a check or comment: how the plan was made, counts, a table of changes
+ * Builds the summary of a check or comment: how the plan was made, counts, a table of changes
  * per integration, pending installs, conflicts, orphans, invalid identities, failed
  * integrations, shadowed identities, and the full text plan in a collapsible block.
  */
@@ -68,7 +68,7 @@ export function buildSummaryBlocks(outcome: PlanOutcome, context: SummaryContext
   return blocks;
 }
 
-/** The details of a check: every diagnostic with its location, and the workload mapping. */
+/** Builds the details of a check: every diagnostic with its location, and the workload mapping. */
 export function buildTextBlocks(outcome: PlanOutcome, pathPrefix: string): MarkdownBlock[] {
   const blocks: MarkdownBlock[] = [];
   if (outcome.diagnostics.length > 0) {
@@ -133,9 +133,9 @@ function changeTable(changes: readonly ResourceChange[], withIntegration: boolea
   const header = withIntegration ? ["| | Resource | Integration | Identity | Change |", "| --- | --- | --- | --- | --- |"] : ["| | Resource | Identity | Change |", "| --- | --- | --- | --- |"];
   const rows = changes.map((change) => {
     const fragments = diffFragments(change.diff);
-    const what = fragments.length > 0 ? fragments.join("; ") : change.reason;
+    const description = fragments.length > 0 ? fragments.join("; ") : change.reason;
     const identity = change.identity !== null ? inlineCode(change.identity) : "";
-    const cells = [`${SYMBOL[change.action]} ${change.action}`, inlineCode(change.resource), ...(withIntegration ? [inlineCode(change.integration)] : []), identity, escapeMarkdown(what)];
+    const cells = [`${SYMBOL[change.action]} ${change.action}`, inlineCode(change.resource), ...(withIntegration ? [inlineCode(change.integration)] : []), identity, escapeMarkdown(description)];
     return `| ${cells.join(" | ")} |`;
   });
   return [...header, ...rows];

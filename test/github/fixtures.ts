@@ -50,8 +50,8 @@ export interface PullRequestRepository {
 }
 
 /**
- * Creates a git repository whose first commit holds `base` and whose second commit, the
- * checked-out pull request head, holds `head`.
+ * Creates a git repository whose first commit contains `base` and whose second commit, the
+ * checked-out pull request head, contains `head`.
  */
 export function pullRequestRepository(base: RepositoryFiles, head: RepositoryFiles): PullRequestRepository {
   const root = mkdtempSync(path.join(tmpdir(), "wid-github-test-"));
@@ -86,7 +86,7 @@ function writeFiles(root: string, files: RepositoryFiles): void {
 }
 
 /**
- * A status file in which every identity and integration of the config under
+ * Builds a status file in which every identity and integration of the config under
  * `repositoryFiles` is installed exactly as written, as wid would write it after an apply.
  */
 export async function installedStatus(repositoryFiles: RepositoryFiles): Promise<string> {
@@ -128,7 +128,7 @@ export async function installedStatus(repositoryFiles: RepositoryFiles): Promise
   }
 }
 
-/** An AWS identity file for the example's `aws-prod` integration. */
+/** Builds an AWS identity file for the example's `aws-prod` integration. */
 export function awsIdentity(name: string, actions: readonly string[], options: { install?: boolean } = {}): string {
   return [
     "apiVersion: wid/v1",
@@ -152,14 +152,14 @@ export function awsIdentity(name: string, actions: readonly string[], options: {
   ].join("\n");
 }
 
-/** The 1-based line of the first line of `text` that contains `needle`. */
+/** Returns the 1-based number of the first line of `text` that contains `needle`. */
 export function lineOf(text: string, needle: string): number {
   const index = text.split("\n").findIndex((line) => line.includes(needle));
   if (index === -1) throw new Error(`${JSON.stringify(needle)} not found`);
   return index + 1;
 }
 
-/** A GitHub App key pair: the private key in PKCS#1 PEM, as GitHub generates it. */
+/** Generates a GitHub App key pair, the private key in PKCS#1 PEM as GitHub issues it. */
 export function appKeyPair(): { privateKeyPem: string; publicKeyPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   return {
@@ -175,7 +175,7 @@ export function writePullRequestEvent(dir: string, options: { number: number; he
   return file;
 }
 
-/** A `pull_request` webhook or event payload with the fields wid reads. */
+/** Builds a `pull_request` webhook or event payload with the fields wid reads. */
 export function pullRequestPayload(options: { number: number; headSha: string; baseSha: string; action?: string; baseRef?: string; installationId?: number; repository?: string }): Record<string, unknown> {
   return {
     action: options.action ?? "synchronize",

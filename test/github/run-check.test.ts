@@ -54,7 +54,7 @@ function writeConfig(files: Record<string, string>): string {
   return folder;
 }
 
-/** The example config relative to its own folder. */
+/** Reads the example config with paths relative to its own folder. */
 function exampleConfig(): Record<string, string> {
   return Object.fromEntries(Object.entries(exampleFiles()).map(([file, content]) => [file.slice("config/".length), content]));
 }
@@ -77,8 +77,8 @@ async function check(root: string, planner: Planner, options: { offlineReason?: 
 }
 
 /**
- * A planner standing in for the cloud-reading one: the offline plan, marked online,
- * with the structured diff that reading the installed policy gives.
+ * Replaces the cloud-reading planner: returns the offline plan, marked online, with the
+ * structured diff that reading the installed policy gives.
  */
 const onlinePlanner: Planner = async (input) => {
   const plan = await offlinePlanner(input);

@@ -1,7 +1,7 @@
 /**
  * A recording fake of the GitHub REST API on 127.0.0.1, for tests of wid's GitHub
- * integration. No GitHub API server can run locally, so this fake stands in for it, and
- * tests trust it only as far as it models the API.
+ * integration. No GitHub API server can run locally, so this fake replaces it, and tests
+ * trust it only as far as it models the API.
  *
  * It models:
  * - authentication: `token X` or `Bearer X` with a configured token or an installation
@@ -154,7 +154,7 @@ export class FakeGithub {
   }
 
   /**
-   * Adds a commit whose tree holds exactly `files` (paths with `/`), and points `branch`
+   * Adds a commit whose tree contains exactly `files` (paths with `/`), and points `branch`
    * at it when given. Returns the commit SHA: `sha` when given, so that a commit of a
    * local git repository can be mirrored, otherwise a new one.
    */
@@ -508,7 +508,9 @@ function checkState(body: Record<string, unknown>, current: string): { status: s
   if (conclusion !== undefined && (typeof conclusion !== "string" || !CONCLUSIONS.includes(conclusion))) return `conclusion ${String(conclusion)} is not one of ${CONCLUSIONS.join(", ")}`;
   if (body.status !== undefined && (typeof body.status !== "string" || !STATUSES.includes(body.status))) return `status ${String(body.status)} is not one of ${STATUSES.join(", ")}`;
   // Providing a conclusion sets the status to completed.
-  const status = typeof conclusion === "string" ? "completed" : typeof body.status === "string" ? body.status : current;
+  let status = current;
+  if (typeof body.status === "string") status = body.status;
+  if (typeof conclusion === "string") status = "completed";
   if (status === "completed" && typeof conclusion !== "string") return "conclusion must be supplied when status is completed";
   return { status, conclusion: typeof conclusion === "string" ? conclusion : null };
 }

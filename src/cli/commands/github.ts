@@ -71,6 +71,11 @@ export function registerGithub(program: Command): void {
         if (options.comment === true && config.pullRequest === null) console.log("No plan comment: this event is not a pull request.");
         process.exitCode = result.conclusion === "failure" ? EXIT.failure : EXIT.ok;
       } catch (error) {
+        if (error instanceof GithubApiError && error.status === 403 && error.call === "checks.create") {
+          throw new CliError(
+            `${error.message}; the token needs the checks: write permission, and GITHUB_TOKEN is read-only on pull requests from forks (the wid GitHub App posts checks for those)`,
+          );
+        }
         if (error instanceof GithubApiError) throw new CliError(error.message);
         throw error;
       }

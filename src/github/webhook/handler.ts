@@ -37,7 +37,7 @@ export interface GithubWebhookOptions {
   configPath?: string;
   /** Plans the pull request's config. The daemon passes its cloud-reading planner here. */
   planner: Planner;
-  /** Why the planner plans offline, shown in the check; null (the default) when it reads the cloud. */
+  /** The reason the planner plans offline, shown in the check; null (the default) when it reads the cloud. */
   offlineReason?: string | null;
   /** Called on a push to `branch`. It should only schedule a run: the run reads git and the cloud afresh. */
   triggerReconcile: () => void | Promise<void>;
@@ -61,10 +61,9 @@ export interface GithubWebhookHandler {
  * Creates the GitHub App webhook handler the daemon mounts. Each delivery's
  * `X-Hub-Signature-256` is verified against `secret` (401 when missing or wrong, and
  * nothing else happens). A `pull_request` event (opened, synchronize, reopened) into
- * `branch` of `repository` is answered with 202, then its YAML files at the head commit
+ * `branch` of `repository` gets 202, then its YAML files at the head commit
  * are fetched as data, planned, and posted as a check run with an installation token. A
- * `push` to `branch` calls `triggerReconcile`. Other events are answered with 200 and
- * ignored. Throws at creation when an option is missing or malformed.
+ * `push` to `branch` calls `triggerReconcile`. Other events get 200 and are ignored. Throws at creation when an option is missing or malformed.
  */
 export function createGithubWebhookHandler(options: GithubWebhookOptions): GithubWebhookHandler {
   const settings = checkOptions(options);
@@ -201,7 +200,7 @@ function headerValue(request: IncomingMessage, name: string): string | undefined
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** The whole body, or null when it exceeds `maxBytes` (the rest is drained unread). */
+/** Reads the whole body, or returns null when it exceeds `maxBytes` (the rest is drained unread). */
 function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

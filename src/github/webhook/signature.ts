@@ -6,7 +6,7 @@ export const SIGNATURE_HEADER = "x-hub-signature-256";
 /**
  * Checks a delivery's `X-Hub-Signature-256` against the HMAC-SHA256 of the raw body
  * under the webhook secret. The comparison takes the same time whatever the bytes, so
- * the response time tells nothing about how close a forged signature was.
+ * the response time reveals nothing about how close a forged signature was.
  * Returns false for a missing or malformed header.
  */
 export function verifySignature(secret: string, body: Buffer, header: string | undefined): boolean {
@@ -19,7 +19,7 @@ export function verifySignature(secret: string, body: Buffer, header: string | u
   return received.length === expected.length && timingSafeEqual(received, expected);
 }
 
-/** The `X-Hub-Signature-256` value for `body`, as GitHub computes it. */
+/** Computes the `X-Hub-Signature-256` value of `body` as GitHub does. */
 export function signBody(secret: string, body: Buffer | string): string {
   return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 }
