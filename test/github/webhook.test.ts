@@ -167,6 +167,21 @@ describe("GitHub webhook handler", () => {
     expect(fake.checkRuns[0]?.output.summary).not.toContain("aws-hidden");
   });
 
+  it("fails the check when the tree cannot be read", async () => {
+    await start();
+    const { base, head } = await baseAndHead(addDelete);
+    fake.failRequests("GET", /\/git\/trees\//, 404);
+
+    await deliver("pull_request", pullRequestPayload({ number: 3, headSha: head, baseSha: base, action: "opened", installationId: INSTALLATION }));
+    await handler.idle();
+
+    const run = fake.checkRuns[0];
+    expect(run).toMatchObject({ head_sha: head, status: "completed", conclusion: "failure" });
+    expect(run?.output.title).toBe("wid could not plan this commit");
+    expect(run?.output.summary).toContain("GitHub API call git.getTree failed with HTTP 404: injected failure");
+    expect(logLines.some((line) => line.includes('"msg":"pull request check failed"') && line.includes('"pullRequest":3'))).toBe(true);
+  });
+
   it("triggers a reconcile on a push to the branch", async () => {
     await start();
 

@@ -23,21 +23,29 @@
  *   base64, and `contents/{path}?ref=` for a branch name or commit SHA, which leaves
  *   `content` empty for files over 1 MiB as GitHub does.
  * It records every request with its method, path, query, Authorization header, body
- * and response status.
+ * and response status, and `failRequests` makes chosen requests fail with a status. The field checks are in `fake-github-rules.ts`, the git objects
+ * in `fake-github-git.ts`.
  *
  * It does not model: rate limits and their headers, permissions of tokens (every
  * accepted token may call every endpoint), check suites, re-requested checks, listing
- * or reading check runs, GitHub's total annotation cap per run, Markdown rendering,
- * who may edit a comment, ETags, GraphQL, webhooks deliveries, file renames, and any
+ * or reading check runs, any cap on the total annotations of a run, Markdown rendering,
+ * who may edit a comment, ETags, GraphQL, webhook deliveries, file renames, and any
  * endpoint not listed above (those get 404).
  */
 
-import { createHash, createPublicKey, randomBytes } from "node:crypto";
+import { createPublicKey, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 
 import { jwtVerify } from "jose";
+
+import type { FakeFile } from "./fake-github-git.js";
+import { FakeGitStore } from "./fake-github-git.js";
+import { checkCommentBody, checkOutput, checkState, isObject, LIMITS } from "./fake-github-rules.js";
+
+export type { FakeFile } from "./fake-github-git.js";
+export { LIMITS } from "./fake-github-rules.js";
 
 export interface RecordedRequest {
   method: string;
@@ -93,27 +101,6 @@ export interface FakeGithubOptions {
   truncateRecursiveTrees?: boolean;
 }
 
-/** A file of a fake commit: text, or a symbolic link to `target`. */
-export type FakeFile = string | { symlink: string };
-
-interface TreeItem {
-  name: string;
-  mode: string;
-  type: "blob" | "tree";
-  sha: string;
-  size?: number;
-}
-
-/** Limits GitHub applies, as its REST API documentation states them. */
-export const LIMITS = {
-  outputText: 65_535,
-  annotationsPerRequest: 50,
-  annotationTitle: 255,
-  annotationMessageBytes: 64 * 1024,
-  commentBody: 65_536,
-  contentsApiFileBytes: 1024 * 1024,
-} as const;
-
 export class FakeGithub {
   readonly requests: RecordedRequest[] = [];
   readonly checkRuns: FakeCheckRun[] = [];
@@ -122,14 +109,10 @@ export class FakeGithub {
   readonly issuedTokens: string[] = [];
   url = "";
 
-  private readonly blobs = new Map<string, Buffer>();
-  private readonly trees = new Map<string, TreeItem[]>();
-  private readonly commits = new Map<string, { repository: string; tree: string }>();
-  private readonly branches = new Map<string, string>();
+  private readonly git = new FakeGitStore();
   private readonly installationTokens = new Map<string, { installation: number; expires: number }>();
   private readonly failures: { method: string; path: RegExp; status: number }[] = [];
   private nextId = 1000;
-  private commitCounter = 0;
   private server: ReturnType<typeof createServer> | undefined;
 
   constructor(private readonly options: FakeGithubOptions) {}
@@ -159,12 +142,7 @@ export class FakeGithub {
    * local git repository can be mirrored, otherwise a new one.
    */
   commit(repository: string, files: Record<string, FakeFile>, options: { branch?: string; sha?: string } = {}): string {
-    const tree = this.buildTree(files);
-    this.commitCounter++;
-    const sha = options.sha ?? sha1(`commit ${repository} ${tree} ${this.commitCounter}`);
-    this.commits.set(sha, { repository, tree });
-    if (options.branch !== undefined) this.branches.set(`${repository}#${options.branch}`, sha);
-    return sha;
+    return this.git.commit(repository, files, options);
   }
 
   /** Adds a comment as if a user or bot had written it. */
@@ -182,42 +160,6 @@ export class FakeGithub {
   /** Requests whose method and path match. */
   requestsTo(method: string, path: RegExp): RecordedRequest[] {
     return this.requests.filter((request) => request.method === method && path.test(request.path));
-  }
-
-  private buildTree(files: Record<string, FakeFile>): string {
-    const root = new Map<string, unknown>();
-    for (const [file, content] of Object.entries(files)) {
-      const segments = file.split("/");
-      let folder = root;
-      for (const segment of segments.slice(0, -1)) {
-        let next = folder.get(segment);
-        if (!(next instanceof Map)) {
-          next = new Map<string, unknown>();
-          folder.set(segment, next);
-        }
-        folder = next as Map<string, unknown>;
-      }
-      folder.set(segments.at(-1) as string, content);
-    }
-    return this.storeTree(root);
-  }
-
-  private storeTree(folder: Map<string, unknown>): string {
-    const items: TreeItem[] = [];
-    for (const [name, value] of [...folder].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      if (value instanceof Map) {
-        items.push({ name, mode: "040000", type: "tree", sha: this.storeTree(value as Map<string, unknown>) });
-        continue;
-      }
-      const file = value as FakeFile;
-      const content = Buffer.from(typeof file === "string" ? file : file.symlink, "utf8");
-      const sha = sha1(Buffer.concat([Buffer.from(`blob ${content.length}\0`), content]));
-      this.blobs.set(sha, content);
-      items.push({ name, mode: typeof file === "string" ? "100644" : "120000", type: "blob", sha, size: content.length });
-    }
-    const sha = sha1(`tree ${JSON.stringify(items)}`);
-    this.trees.set(sha, items);
-    return sha;
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -323,8 +265,7 @@ export class FakeGithub {
     if (!isObject(body)) return invalid("Invalid request: the body is not a JSON object");
     if (typeof body.name !== "string" || body.name === "") return invalid("name wasn't supplied");
     if (typeof body.head_sha !== "string") return invalid("head_sha wasn't supplied");
-    const commit = this.commits.get(body.head_sha);
-    if (commit === undefined || commit.repository !== repository) return invalid(`No commit found for SHA: ${body.head_sha}`);
+    if (!this.git.hasCommit(repository, body.head_sha)) return invalid(`No commit found for SHA: ${body.head_sha}`);
     const state = checkState(body, "queued");
     if (typeof state === "string") return invalid(state);
     const problem = checkOutput(body.output);
@@ -414,28 +355,15 @@ export class FakeGithub {
   }
 
   private getTree(repository: string, sha: string, recursive: string | null): Result {
-    const commit = this.commits.get(sha);
-    if (commit !== undefined && commit.repository !== repository) return notFound();
-    const treeSha = commit?.tree ?? sha;
-    const items = this.trees.get(treeSha);
-    if (items === undefined) return notFound();
-
     const deep = recursive !== null && recursive !== "" && recursive !== "0" && recursive !== "false";
-    if (deep && this.options.truncateRecursiveTrees === true) return { status: 200, body: { sha: treeSha, tree: [], truncated: true } };
-    const entries: unknown[] = [];
-    const walk = (list: TreeItem[], base: string): void => {
-      for (const item of list) {
-        const path = base === "" ? item.name : `${base}/${item.name}`;
-        entries.push({ path, mode: item.mode, type: item.type, sha: item.sha, ...(item.size !== undefined ? { size: item.size } : {}) });
-        if (deep && item.type === "tree") walk(this.trees.get(item.sha) ?? [], path);
-      }
-    };
-    walk(items, "");
-    return { status: 200, body: { sha: treeSha, tree: entries, truncated: false } };
+    const listing = this.git.listTree(repository, sha, deep);
+    if (listing === undefined) return notFound();
+    if (deep && this.options.truncateRecursiveTrees === true) return { status: 200, body: { sha: listing.sha, tree: [], truncated: true } };
+    return { status: 200, body: { sha: listing.sha, tree: listing.entries, truncated: false } };
   }
 
   private getBlob(sha: string): Result {
-    const content = this.blobs.get(sha);
+    const content = this.git.blob(sha);
     if (content === undefined) return notFound();
     // GitHub wraps base64 content at 60 characters.
     const base64 = content.toString("base64").replace(/.{60}/g, "$&\n");
@@ -443,28 +371,19 @@ export class FakeGithub {
   }
 
   private getContents(repository: string, file: string, ref: string | null): Result {
-    const commitSha = ref === null ? undefined : /^[0-9a-f]{40}$/.test(ref) ? ref : this.branches.get(`${repository}#${ref}`);
-    const commit = commitSha === undefined ? undefined : this.commits.get(commitSha);
-    if (commit === undefined || commit.repository !== repository) return { status: 404, body: { message: `No commit found for the ref ${ref ?? ""}` } };
-
-    let items = this.trees.get(commit.tree) ?? [];
-    const segments = file.split("/");
-    for (const [index, segment] of segments.entries()) {
-      const item = items.find((entry) => entry.name === segment);
-      if (item === undefined) return notFound();
-      if (index === segments.length - 1) {
-        if (item.type === "tree") return { status: 200, body: (this.trees.get(item.sha) ?? []).map((entry) => ({ name: entry.name, path: `${file}/${entry.name}`, type: entry.type === "tree" ? "dir" : "file", sha: entry.sha })) };
-        const content = this.blobs.get(item.sha) ?? Buffer.alloc(0);
-        const large = content.length > LIMITS.contentsApiFileBytes;
-        return {
-          status: 200,
-          body: { type: "file", name: segment, path: file, sha: item.sha, size: content.length, encoding: large ? "none" : "base64", content: large ? "" : content.toString("base64") },
-        };
-      }
-      if (item.type !== "tree") return notFound();
-      items = this.trees.get(item.sha) ?? [];
+    const commit = ref === null ? undefined : this.git.resolveRef(repository, ref);
+    if (commit === undefined) return { status: 404, body: { message: `No commit found for the ref ${ref ?? ""}` } };
+    const target = this.git.lookup(commit, file);
+    if (target === undefined) return notFound();
+    if (target.type === "dir") {
+      return { status: 200, body: target.items.map((item) => ({ name: item.name, path: `${file}/${item.name}`, type: item.type === "tree" ? "dir" : "file", sha: item.sha })) };
     }
-    return notFound();
+    const large = target.content.length > LIMITS.contentsApiFileBytes;
+    const name = file.split("/").at(-1);
+    return {
+      status: 200,
+      body: { type: "file", name, path: file, sha: target.sha, size: target.content.length, encoding: large ? "none" : "base64", content: large ? "" : target.content.toString("base64") },
+    };
   }
 
   private send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -499,60 +418,6 @@ function invalid(message: string): Result {
   return { status: 422, body: { message: "Validation Failed", errors: [message] } };
 }
 
-const CONCLUSIONS = ["action_required", "cancelled", "failure", "neutral", "success", "skipped", "stale", "timed_out"];
-const STATUSES = ["queued", "in_progress", "completed", "waiting", "requested", "pending"];
-const LEVELS = ["notice", "warning", "failure"];
-
-function checkState(body: Record<string, unknown>, current: string): { status: string; conclusion: string | null } | string {
-  const conclusion = body.conclusion;
-  if (conclusion !== undefined && (typeof conclusion !== "string" || !CONCLUSIONS.includes(conclusion))) return `conclusion ${String(conclusion)} is not one of ${CONCLUSIONS.join(", ")}`;
-  if (body.status !== undefined && (typeof body.status !== "string" || !STATUSES.includes(body.status))) return `status ${String(body.status)} is not one of ${STATUSES.join(", ")}`;
-  // Providing a conclusion sets the status to completed.
-  let status = current;
-  if (typeof body.status === "string") status = body.status;
-  if (typeof conclusion === "string") status = "completed";
-  if (status === "completed" && typeof conclusion !== "string") return "conclusion must be supplied when status is completed";
-  return { status, conclusion: typeof conclusion === "string" ? conclusion : null };
-}
-
-function checkOutput(output: unknown): string | undefined {
-  if (output === undefined) return undefined;
-  if (!isObject(output)) return "output is not an object";
-  if (typeof output.title !== "string") return "output.title wasn't supplied";
-  if (typeof output.summary !== "string") return "output.summary wasn't supplied";
-  if (characters(output.summary) > LIMITS.outputText) return `output.summary is too long (maximum is ${LIMITS.outputText} characters)`;
-  if (output.text !== undefined && (typeof output.text !== "string" || characters(output.text) > LIMITS.outputText)) return `output.text is too long (maximum is ${LIMITS.outputText} characters)`;
-  if (output.annotations === undefined) return undefined;
-  if (!Array.isArray(output.annotations)) return "output.annotations is not an array";
-  if (output.annotations.length > LIMITS.annotationsPerRequest) return `Only ${LIMITS.annotationsPerRequest} annotations are allowed per request`;
-  for (const [index, annotation] of output.annotations.entries()) {
-    const problem = checkAnnotation(annotation);
-    if (problem !== undefined) return `output.annotations[${index}]: ${problem}`;
-  }
-  return undefined;
-}
-
-function checkAnnotation(annotation: unknown): string | undefined {
-  if (!isObject(annotation)) return "is not an object";
-  if (typeof annotation.path !== "string" || annotation.path === "") return "path wasn't supplied";
-  if (!isPositiveInteger(annotation.start_line) || !isPositiveInteger(annotation.end_line)) return "start_line and end_line must be positive integers";
-  if (annotation.end_line < annotation.start_line) return "end_line is before start_line";
-  if (typeof annotation.annotation_level !== "string" || !LEVELS.includes(annotation.annotation_level)) return `annotation_level must be one of ${LEVELS.join(", ")}`;
-  if (typeof annotation.message !== "string" || annotation.message === "") return "message wasn't supplied";
-  if (Buffer.byteLength(annotation.message) > LIMITS.annotationMessageBytes) return "message is too long (maximum is 64 KB)";
-  if (annotation.raw_details !== undefined && (typeof annotation.raw_details !== "string" || Buffer.byteLength(annotation.raw_details) > LIMITS.annotationMessageBytes)) return "raw_details is too long (maximum is 64 KB)";
-  if (annotation.title !== undefined && (typeof annotation.title !== "string" || characters(annotation.title) > LIMITS.annotationTitle)) return "title is too long (maximum is 255 characters)";
-  const columns = annotation.start_column !== undefined || annotation.end_column !== undefined;
-  if (columns && annotation.start_line !== annotation.end_line) return "start_column and end_column may only be given when start_line equals end_line";
-  return undefined;
-}
-
-function checkCommentBody(body: unknown): string | undefined {
-  if (!isObject(body) || typeof body.body !== "string") return "body wasn't supplied";
-  if (characters(body.body) > LIMITS.commentBody) return `body is too long (maximum is ${LIMITS.commentBody} characters)`;
-  return undefined;
-}
-
 function applyOutput(run: FakeCheckRun, output: unknown): void {
   if (!isObject(output)) return;
   run.output.title = output.title as string;
@@ -563,26 +428,6 @@ function applyOutput(run: FakeCheckRun, output: unknown): void {
 
 function commentJson(comment: FakeComment): unknown {
   return { id: comment.id, body: comment.body, user: comment.user, html_url: `https://github.example/${comment.repository}/pull/${comment.issue}#issuecomment-${comment.id}` };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function isPositiveInteger(value: unknown): value is number {
-  return typeof value === "number" && Number.isInteger(value) && value >= 1;
-}
-
-/**
- * Length in Unicode code points. NOTE: GitHub does not document whether its limits count
- * code points, UTF-16 units or bytes; wid measures UTF-8 bytes, which is stricter than all three.
- */
-function characters(text: string): number {
-  return [...text].length;
-}
-
-function sha1(data: string | Buffer): string {
-  return createHash("sha1").update(data).digest("hex");
 }
 
 function readBody(request: IncomingMessage): Promise<string> {
