@@ -16,7 +16,7 @@ import { readStatusText } from "./status-text.js";
  *
  * The base commit is `baseSha` when the clone has it, else the first parent of a merge
  * commit checked out by `actions/checkout` (which needs `fetch-depth: 2`). When neither
- * is available the checkout's copy is read, and a warning on the status file says so.
+ * is available the checkout's copy is read, and a warning on the status file reports it.
  */
 export function baseStatusReader(options: { baseSha: string; headSha: string; configPrefix: string }): StatusReader {
   return async (root, statusFile) => {

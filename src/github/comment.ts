@@ -63,7 +63,7 @@ export async function upsertPlanComment(host: GitHost, pullRequest: number, titl
   return result;
 }
 
-/** The comment bodies of a plan: one, or several numbered parts when it is too long. */
+/** Builds the comment bodies of a plan: one, or several numbered parts when it is too long. */
 export function commentBodies(title: string, blocks: readonly MarkdownBlock[]): string[] {
   const pages = paginateMarkdown(blocks, COMMENT_LIMIT - HEADER_ROOM - textSize(title));
   return pages.map((page, index) => {

@@ -8,7 +8,7 @@ import { isCommitSha, isRecord, stringAt } from "./json.js";
 /** The API of github.com, used when `GITHUB_API_URL` is not set. */
 export const DEFAULT_GITHUB_API_URL = "https://api.github.com";
 
-/** How `wid github check` authenticates to the GitHub API. */
+/** The credentials `wid github check` authenticates to the GitHub API with. */
 export type GithubAuth =
   /** A token such as the workflow's `GITHUB_TOKEN`, sent as is. */
   | { kind: "token"; token: string }

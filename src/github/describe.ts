@@ -45,7 +45,7 @@ export function describeChanges(changes: readonly ResourceChange[]): string[] {
 }
 
 /**
- * A structured diff as short fragments: `+ s3:PutObject, - s3:DeleteObject` per policy
+ * Formats a structured diff as short fragments: `+ s3:PutObject, - s3:DeleteObject` per policy
  * statement, `+ storage.objects.create` for permissions, and other differences as written.
  */
 export function diffFragments(diff: ResourceDiff | undefined): string[] {

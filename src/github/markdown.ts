@@ -168,7 +168,7 @@ class PageWriter {
   }
 }
 
-/** The longest prefix of `text`, whole code points only, of at most `maxSize` bytes. */
+/** Returns the longest prefix of `text`, whole code points only, of at most `maxSize` bytes. */
 function takePrefix(text: string, maxSize: number): string {
   let size = 0;
   let end = 0;

@@ -38,8 +38,8 @@ export const TRUNCATED_NOTE = "_Truncated: the full report exceeds GitHub's limi
 
 /**
  * Builds the check report of a plan outcome. The conclusion is `failure` when the
- * config has errors or could not be planned; otherwise `neutral` when something needs
- * a person (changes pending install, conflicts, integrations that could not be
+ * config has errors or could not be planned. Otherwise it is `neutral` when something
+ * needs a person (changes pending install, conflicts, integrations that could not be
  * planned), and `success` when the plan can be applied as it is.
  */
 export function buildCheckReport(outcome: PlanOutcome, context: ReportContext): CheckReport {
