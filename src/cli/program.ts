@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { registerCredentials } from "./commands/credentials.js";
 import { registerExplain } from "./commands/explain.js";
 import { registerIssuer } from "./commands/issuer.js";
+import { registerGithub } from "./commands/github.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerToken } from "./commands/token.js";
 import { registerValidate } from "./commands/validate.js";
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerIssuer(program);
   registerToken(program);
   registerCredentials(program);
+  registerGithub(program);
   return program;
 }
 

@@ -1,0 +1,15 @@
+/**
+ * The GitHub integration: check runs with the plan and line annotations, the pull
+ * request plan comment, and the GitHub App webhook handler that the daemon mounts.
+ */
+
+export type { GithubWebhookHandler, GithubWebhookOptions } from "./webhook/handler.js";
+export { createGithubWebhookHandler, MAX_WEBHOOK_BODY_BYTES } from "./webhook/handler.js";
+export { signBody, verifySignature } from "./webhook/signature.js";
+export type { PlanInput, Planner, PlannerChoice } from "./planner.js";
+export { choosePlanner, offlinePlanner } from "./planner.js";
+export type { PlanCheckRequest, PlanCheckResult, PreparedConfig } from "./run-check.js";
+export { runPlanCheck } from "./run-check.js";
+export type { GithubAppCredentials } from "./client.js";
+export type { GitHost } from "./host.js";
+export { GithubApiError } from "./host.js";

@@ -1,0 +1,36 @@
+/**
+ * Type guards for JSON from outside the process (event payloads, webhook bodies, API
+ * responses), so that untrusted input is checked field by field instead of cast.
+ */
+
+export type JsonRecord = Record<string, unknown>;
+
+export function isRecord(value: unknown): value is JsonRecord {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The record at `key`, or undefined when it is missing or not an object. */
+export function recordAt(value: unknown, key: string): JsonRecord | undefined {
+  if (!isRecord(value)) return undefined;
+  const field = value[key];
+  return isRecord(field) ? field : undefined;
+}
+
+/** The string at `key`, or undefined when it is missing or not a string. */
+export function stringAt(value: unknown, key: string): string | undefined {
+  if (!isRecord(value)) return undefined;
+  const field = value[key];
+  return typeof field === "string" ? field : undefined;
+}
+
+/** The safe integer at `key`, or undefined when it is missing or not an integer. */
+export function integerAt(value: unknown, key: string): number | undefined {
+  if (!isRecord(value)) return undefined;
+  const field = value[key];
+  return typeof field === "number" && Number.isSafeInteger(field) ? field : undefined;
+}
+
+/** A git object ID: 40 hex digits (SHA-1), or 64 (SHA-256 repositories). */
+export function isCommitSha(value: unknown): value is string {
+  return typeof value === "string" && /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(value);
+}
