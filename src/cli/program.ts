@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 
 import { registerExplain } from "./commands/explain.js";
 import { registerPlan } from "./commands/plan.js";
+import { registerReconcile } from "./commands/reconcile.js";
 import { registerValidate } from "./commands/validate.js";
 import { CliError, EXIT } from "./errors.js";
 
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerValidate(program);
   registerExplain(program);
   registerPlan(program);
+  registerReconcile(program);
   return program;
 }
 

@@ -1,10 +1,12 @@
 import type { Logger } from "pino";
 import { parse } from "yaml";
 
-import type { DaemonOptions } from "../../src/daemon/daemon.js";
+import type { RunReport } from "../../src/daemon/cycle.js";
+import type { Daemon, DaemonOptions } from "../../src/daemon/daemon.js";
 import { createLogger } from "../../src/daemon/logger.js";
 import type { LogLevel } from "../../src/daemon/logger.js";
 import { runOffline } from "../../src/daemon/offline/runner.js";
+import type { ReconcileRunner } from "../../src/daemon/runner.js";
 import type { StatusFile } from "../../src/status/types.js";
 import type { GitFixture } from "../git/fixture.js";
 import { TEST_GIT_ENV } from "../git/fixture.js";
@@ -63,4 +65,40 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, timeo
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** A runner that waits at its start until the test opens the gate, then runs `inner`. */
+export interface GatedRunner {
+  runner: ReconcileRunner;
+  /** Runs that have started, including those still waiting. */
+  started: number;
+  /** Lets the oldest waiting run continue. */
+  open(): void;
+  /** Runs still waiting at the gate. */
+  waiting(): number;
+}
+
+export function gatedRunner(inner: ReconcileRunner = runOffline): GatedRunner {
+  const gates: (() => void)[] = [];
+  const gated: GatedRunner = {
+    started: 0,
+    runner: async (input) => {
+      gated.started += 1;
+      await new Promise<void>((resolve, reject) => {
+        gates.push(resolve);
+        input.signal.addEventListener("abort", () => reject(input.signal.reason), { once: true });
+      });
+      return inner(input);
+    },
+    open: () => gates.shift()?.(),
+    waiting: () => gates.length,
+  };
+  return gated;
+}
+
+/** Collects the reports of a daemon's finished runs. */
+export function collectRuns(daemon: Daemon): RunReport[] {
+  const reports: RunReport[] = [];
+  daemon.onRunFinished((report) => reports.push(report));
+  return reports;
 }
