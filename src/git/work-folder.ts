@@ -141,9 +141,13 @@ export class WorkFolder {
       await rm(dir, { recursive: true });
     }
 
-    // Clone next to the folder and rename, so that a crash never leaves a half clone in place.
+    // Clone next to the folder and rename, so that a crash never leaves a half clone in
+    // place. Half clones of earlier processes are removed; the lock keeps out live ones.
+    const prefix = `${path.basename(dir)}.clone-`;
+    for (const entry of await readdir(path.dirname(dir))) {
+      if (entry.startsWith(prefix)) await rm(path.join(path.dirname(dir), entry), { recursive: true, force: true });
+    }
     const temporary = `${dir}.clone-${process.pid}`;
-    await rm(temporary, { recursive: true, force: true });
     const git = createGitClient(path.dirname(dir), this.options.git, signal);
     await gitStep("clone", signal, () => git.raw(["clone", "--branch", branch, "--single-branch", "--no-tags", "--origin", "origin", "--", remote, temporary]));
     await rename(temporary, dir);

@@ -159,6 +159,17 @@ describe("WorkFolder", () => {
     expect(await readFile(`${fixture.workDir}.lock`, "utf8")).toBe(`${process.pid}\n`);
   });
 
+  it("removes half clones of crashed runs", async () => {
+    const fixture = await newFixture();
+    const halfClone = `${fixture.workDir}.clone-999999`;
+    await mkdir(path.join(halfClone, ".git"), { recursive: true });
+
+    const folder = await open(folderOptions(fixture));
+
+    await expect(access(halfClone)).rejects.toThrow();
+    expect((await folder.sync(never)).head).toBe(await fixture.remoteHead());
+  });
+
   it("aborts a rebase left by a crash", async () => {
     const fixture = await newFixture();
     const folder = await open(folderOptions(fixture));
