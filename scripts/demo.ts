@@ -85,7 +85,7 @@ function printMapping(status: StatusFile): void {
   }
 }
 
-/** Whether this build has `wid NAME`. */
+/** Returns whether this build has `wid NAME`. */
 async function hasCommand(name: string): Promise<boolean> {
   const help = await wid(["--help"]);
   return new RegExp(`^\\s+${name}\\b`, "m").test(help.stdout);
@@ -105,7 +105,7 @@ async function readEnvFiles(dir: string): Promise<Record<string, string>> {
 }
 
 /**
- * The last step: `wid credentials` writes the token file and environment of the sample
+ * Runs the last step: `wid credentials` writes the token file and environment of the sample
  * workload, which then writes and reads S3 through moto with no access keys.
  */
 async function runSampleWorkload(root: string, moto: MotoServer, configDir: string): Promise<void> {

@@ -9,10 +9,10 @@ import { publishStatus } from "../git/publish.js";
 import type { WorkFolder } from "../git/work-folder.js";
 import type { ReconcileResult, ReconcileRunner, RunnerOutcome } from "./runner.js";
 
-/** What caused a run. */
+/** Source of a run request. */
 export type TriggerSource = "startup" | "schedule" | "retry" | "webhook" | "signal" | "api";
 
-/** How a run ended. `aborted`: it was stopped by a shutdown before it finished. */
+/** Outcome of a run. `aborted`: a shutdown stopped it before it finished. */
 export type RunOutcome = RunnerOutcome | "aborted";
 
 /** Time spent in each stage of a run, in milliseconds. */
@@ -34,25 +34,25 @@ export interface RunReport {
   head: string | null;
   /** The config revision reconciled, or null when the fetch failed. */
   revision: string | null;
-  /** What the runner reported, when it returned. */
+  /** The runner's result, when the runner returned. */
   result?: ReconcileResult;
   /** The status commit pushed, or null when the status did not change or was not pushed. */
   statusCommit: string | null;
   rebased: boolean;
   /** The next run should come after the retry interval rather than the interval. */
   retry: boolean;
-  /** Why the run failed or was aborted. */
+  /** Reason the run failed or was aborted. */
   error?: string;
   timings: RunTimings;
 }
 
-/** What a run works with. */
+/** Dependencies and limits of a run. */
 export interface CycleContext {
   workFolder: WorkFolder;
   runner: ReconcileRunner;
   /** The daemon's logger; each run gets a child with its run id and revision. */
   logger: Logger;
-  /** Apply nothing, whatever Settings says. */
+  /** Apply nothing, regardless of Settings. */
   suspend: boolean;
   /** Push attempts before giving up on the status commit. */
   pushAttempts: number;
@@ -60,7 +60,7 @@ export interface CycleContext {
   timeoutMs: number;
 }
 
-/** How a shutdown reaches a run. */
+/** Signals through which a shutdown reaches a run. */
 export interface ShutdownSignals {
   /** Stop at the next safe point: before the first cloud write or between writes. */
   stop: AbortSignal;
@@ -81,7 +81,7 @@ export class RunTimeoutError extends Error {
  * load, plan, apply and write the status file, then commit and push the status file
  * when it changed. The status is committed only after the runner returned, so a crash
  * or stop before that leaves nothing that the next run's reset does not discard.
- * Never throws: every failure ends up in the report and in one log line.
+ * Every failure is caught and recorded in the report and in one log line.
  */
 export async function runCycle(context: CycleContext, trigger: TriggerSource, shutdown: ShutdownSignals, runId = newRunId()): Promise<RunReport> {
   const started = performance.now();
@@ -132,7 +132,9 @@ export async function runCycle(context: CycleContext, trigger: TriggerSource, sh
       else log.info({ statusFile: result.statusFile }, "status unchanged; nothing to commit");
     }
   } catch (error) {
-    const reason: unknown = stop.aborted ? stop.reason : kill.aborted ? kill.reason : error;
+    let reason: unknown = error;
+    if (kill.aborted) reason = kill.reason;
+    if (stop.aborted) reason = stop.reason;
     if (reason instanceof RunTimeoutError) {
       report.outcome = "failed";
       report.retry = true;
@@ -162,7 +164,7 @@ function changeFields(result: ReconcileResult | undefined): Record<string, numbe
   return { created: result.summary.create, updated: result.summary.update, deleted: result.summary.delete, pending: result.pending };
 }
 
-/** A short random id that tells the log lines of one run apart from the others. */
+/** Returns a short random id that distinguishes the log lines of one run from the others. */
 export function newRunId(): string {
   return randomBytes(6).toString("hex");
 }

@@ -12,7 +12,7 @@ const SECRET_KEYS = ["token", "password", "secret", "webhookSecret", "privateKey
 /** Keys that may hold a repository URL; their value keeps the URL without its credentials. */
 const URL_KEYS = ["repo", "remote", "url", "origin"];
 
-/** What a redacted value is replaced with. */
+/** Replacement text of a redacted value. */
 export const REDACTED = "[redacted]";
 
 /** Secret values shorter than this are not masked in text, because masking them would hide ordinary words. */
@@ -25,7 +25,7 @@ export interface LoggerOptions {
    * wherever they appear in a log line, including inside error messages.
    */
   secrets: readonly string[];
-  /** Where JSON lines go. Default: standard output, written synchronously. */
+  /** Destination of the JSON lines. Default: standard output, written synchronously. */
   destination?: DestinationStream;
 }
 

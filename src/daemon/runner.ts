@@ -1,14 +1,14 @@
 /**
  * The contract between the daemon and the reconcile pipeline. The daemon owns git,
- * scheduling and reporting; a runner owns everything between reading the checked-out
- * config and writing the status file: load, observe, plan, apply, build the status.
+ * scheduling and reporting. A runner owns every step between reading the checked-out
+ * config and writing the status file: load, observe, plan, apply and build the status.
  */
 
 import type { Logger } from "pino";
 
 import type { IdentityState } from "../status/types.js";
 
-/** What a runner gets for one run. */
+/** Input of one run. */
 export interface ReconcileInput {
   /** Absolute path of the config directory, checked out at `revision`. */
   configDir: string;
@@ -21,7 +21,7 @@ export interface ReconcileInput {
   signal: AbortSignal;
   /** The run's logger, which already carries the run id and the revision. */
   logger: Logger;
-  /** Plan and report, but apply nothing, whatever Settings says (`--suspend`). */
+  /** Plan and report, but apply nothing, regardless of Settings (`--suspend`). */
   suspend?: boolean;
 }
 
@@ -32,10 +32,10 @@ export interface ChangeCounts {
   delete: number;
 }
 
-/** How a run ended. `partial`: some integrations or identities failed while the others reconciled. */
+/** Outcome of a run. `partial`: some integrations or identities failed while the others reconciled. */
 export type RunnerOutcome = "success" | "partial" | "failed";
 
-/** What a runner reports back. */
+/** Result of one run. */
 export interface ReconcileResult {
   outcome: RunnerOutcome;
   /**
@@ -58,7 +58,7 @@ export interface ReconcileResult {
    * config error that only a new commit can fix.
    */
   retryable: boolean;
-  /** Why the outcome is not success, as a sentence. */
+  /** Reason the outcome is not success, as a sentence. */
   message?: string;
   /** Time spent in each stage, in milliseconds. */
   timings: { planMs: number; applyMs: number; statusMs: number };

@@ -9,7 +9,7 @@ import type { ReconcileRunner } from "./runner.js";
 // TODO: set this to the AWS runner (load, observe, plan, apply, build and write the status) once it exists.
 export const cloudRunner: ReconcileRunner | undefined = undefined;
 
-/** Which runner a daemon uses, and why, for the start log line. */
+/** The runner a daemon uses, its mode, and whether offline is a fallback, for the start log line. */
 export interface RunnerChoice {
   runner: ReconcileRunner;
   mode: "cloud" | "offline";

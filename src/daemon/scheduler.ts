@@ -15,7 +15,7 @@ export interface ScheduleOptions {
   jitter: number;
 }
 
-/** What a trigger did. */
+/** Result of a trigger. */
 export type TriggerResult =
   /** A run started now. */
   | "started"
@@ -37,8 +37,8 @@ export interface SchedulerOptions extends ScheduleOptions {
 /**
  * Runs one reconcile at a time. A trigger during a run queues exactly one more run, and
  * further triggers merge into that one, since a run always reads the latest state.
- * After a run the next one is scheduled after the interval, or after the retry
- * interval when the run failed, each with jitter; a trigger cancels that timer.
+ * After a run, the next one is scheduled after the interval, or after the retry
+ * interval when the run failed, each with jitter. A trigger cancels that timer.
  */
 export class RunScheduler {
   private current: Promise<void> | null = null;
@@ -69,7 +69,7 @@ export class RunScheduler {
     return this.current !== null;
   }
 
-  /** The delay before the next run, with jitter. */
+  /** Returns the delay before the next run, with jitter. */
   nextDelayMs(retry: boolean): number {
     const base = retry ? this.options.retryIntervalMs : this.options.intervalMs;
     return Math.round(base * (1 + this.options.jitter * this.random()));

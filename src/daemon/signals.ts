@@ -1,4 +1,4 @@
-/** What the daemon does on each process signal. */
+/** Handlers of the process signals the daemon reacts to. */
 export interface SignalHandlers {
   /** SIGHUP: run now. */
   reload(): void;

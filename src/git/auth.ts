@@ -14,7 +14,7 @@ export interface GitAuth {
   username: string;
 }
 
-/** Where the credentials came from, for the log line at start. */
+/** Source of the credentials, for the log line at start. */
 export type GitAuthSource = "environment" | "url" | "none";
 
 /**

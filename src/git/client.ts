@@ -9,7 +9,7 @@ export interface GitIdentity {
   email: string;
 }
 
-/** How wid runs git: credentials, environment, commit identity and time limits. */
+/** Settings of the git processes wid runs: credentials, environment, commit identity and time limit. */
 export interface GitSettings {
   auth: GitAuth;
   /**
@@ -27,15 +27,15 @@ export const DEFAULT_GIT_SILENCE_TIMEOUT_MS = 120_000;
 
 /** Variables of the caller's environment that are passed to git unchanged. */
 const PASSED_GIT_VARIABLES = new Set(["GIT_SSH_COMMAND", "GIT_SSH"]);
-/** Variables simple-git refuses to pass, because they make git run another program. */
-const REFUSED_VARIABLES = new Set(["EDITOR", "VISUAL", "PAGER", "PREFIX", "SSH_ASKPASS"]);
+/** Variables that simple-git blocks, because they make git run another program. */
+const BLOCKED_VARIABLES = new Set(["EDITOR", "VISUAL", "PAGER", "PREFIX", "SSH_ASKPASS"]);
 /** Variables that carry wid's own credentials; they reach git only through {@link credentialVariables}. */
 const CREDENTIAL_VARIABLES = new Set(["WID_GIT_TOKEN", "WID_GIT_USERNAME", "WID_WEBHOOK_SECRET"]);
 
 /**
  * A credential helper given on the command line for each git command, so it is never
  * written to `.git/config`. It reads the token from the environment of the git process
- * at the moment git asks, and answers only `get`, so git can neither store nor erase it.
+ * when git requests it, and handles only `get`, so git can neither store nor erase it.
  */
 const CREDENTIAL_HELPER =
   '!f() { test "$1" = get || exit 0; printf "username=%s\\n" "$WID_GIT_USERNAME"; printf "password=%s\\n" "$WID_GIT_TOKEN"; }; f';
@@ -73,17 +73,17 @@ export function createGitClient(baseDir: string, settings: GitSettings, signal?:
   return git.env({ ...gitEnvironment(settings.environment), ...credentialVariables(settings.auth) });
 }
 
-/** The caller's environment without git's own variables and the variables simple-git refuses. */
+/** Returns the caller's environment without git's own variables and the variables simple-git blocks. */
 function gitEnvironment(environment: Readonly<Record<string, string | undefined>>): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [key, value] of Object.entries(environment)) {
     if (value === undefined) continue;
     const upper = key.toUpperCase();
     if (upper.startsWith("GIT_") && !PASSED_GIT_VARIABLES.has(upper)) continue;
-    if (REFUSED_VARIABLES.has(upper) || CREDENTIAL_VARIABLES.has(upper)) continue;
+    if (BLOCKED_VARIABLES.has(upper) || CREDENTIAL_VARIABLES.has(upper)) continue;
     result[key] = value;
   }
-  // Fail instead of waiting for a password on a terminal nobody watches, and print
+  // Fail instead of waiting for a password on an unattended terminal, and print
   // messages in English so that they read the same in every log.
   result.GIT_TERMINAL_PROMPT = "0";
   result.LC_ALL = "C";

@@ -1,3 +1,5 @@
+import { compareBytes } from "../config/files.js";
+
 /**
  * The git trailer that marks a wid status commit and names the config revision it
  * describes. The work folder skips commits that carry it when it looks for the config
@@ -5,7 +7,7 @@
  */
 export const STATUS_COMMIT_TRAILER = "Wid-Config-Revision";
 
-/** What a status commit message reports. */
+/** Facts a status commit message reports. */
 export interface StatusCommitFacts {
   /** The config revision the status file describes. */
   revision: string;
@@ -31,7 +33,7 @@ export function statusCommitMessage(facts: StatusCommitFacts): string {
 
   const states = Object.entries(facts.identities)
     .filter(([, count]) => count > 0)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a], [b]) => compareBytes(a, b))
     .map(([state, count]) => `${count} ${state}`);
   const body = [
     `Config revision: ${facts.revision}`,

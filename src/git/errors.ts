@@ -30,7 +30,7 @@ export async function gitStep<T>(operation: string, signal: AbortSignal | undefi
   }
 }
 
-/** The useful part of a git failure: its message, without hints, credentials or long traces. */
+/** Returns the useful part of a git failure: its message, without hints, credentials or long traces. */
 export function gitDetail(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   const lines = text

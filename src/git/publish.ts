@@ -10,7 +10,7 @@ import { GitOperationError, gitDetail, gitStep } from "./errors.js";
 /** Default number of push attempts before a run gives up and leaves the status to the next run. */
 export const DEFAULT_PUSH_ATTEMPTS = 5;
 
-/** What to publish and where. */
+/** Options of {@link publishStatus}. */
 export interface PublishOptions {
   /** A client for the work folder; its abort signal should be `signal`. */
   git: SimpleGit;
@@ -28,7 +28,7 @@ export interface PublishOptions {
   logger: Logger;
 }
 
-/** What publishing did. */
+/** Result of {@link publishStatus}. */
 export interface PublishResult {
   /** The status commit pushed to the branch, or null when there was nothing to push. */
   commit: string | null;
@@ -94,7 +94,7 @@ async function commitStatusFile({ git, statusPath, message, signal }: PublishOpt
   await gitStep("add", signal, () => git.raw(["add", "--", statusPath]));
   await gitStep("commit", signal, () => git.raw(["commit", "--no-verify", "--quiet", "--message", message, "--", statusPath]));
 
-  // The commit holds the status file and nothing else, whatever the work tree contains.
+  // The commit contains the status file and nothing else, whatever the work tree contains.
   const files = (await gitStep("diff-tree", signal, () => git.raw(["diff-tree", "--no-commit-id", "--name-only", "-r", "HEAD"]))).trim().split("\n");
   if (files.length !== 1 || files[0] !== statusPath) {
     await git.raw(["reset", "--hard", "HEAD~1"]);
@@ -115,7 +115,7 @@ async function pushHead({ git, branch, signal }: PublishOptions): Promise<string
 
 /**
  * Moves the status commit onto the fetched remote head. Returns `up-to-date` when the
- * remote branch already holds the same status file, so nothing is left to push.
+ * remote branch already contains the same status file, so nothing is left to push.
  */
 async function rebaseOntoRemote(options: PublishOptions, statusText: string): Promise<"rebased" | "regenerated" | "up-to-date"> {
   const { git, signal, branch, statusPath, logger } = options;

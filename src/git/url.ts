@@ -11,8 +11,8 @@ export interface UrlCredentials {
 /** The config repository as given with `--repo`, split into what git may store and what it must not. */
 export interface RepoLocation {
   /**
-   * What git clones from and pushes to: an http(s) URL without userinfo, another URL or
-   * scp-like address as given, or an absolute local path.
+   * Remote that git clones from and pushes to: an http(s) URL without userinfo, another
+   * URL or scp-like address as given, or an absolute local path.
    */
   remote: string;
   /** Credentials removed from an http(s) URL, or undefined when it had none. */
@@ -26,8 +26,8 @@ const SCP_LIKE = /^(?:[^@/\s]+@)?[^/:\s]+:(?!\/\/)/;
 /**
  * Parses `--repo`: a URL (https, http, ssh, git, file), an scp-like ssh address such as
  * `git@github.com:org/config.git`, or a local path resolved against `cwd`. Userinfo is
- * removed from http(s) URLs so that it never reaches the work folder's `.git/config`;
- * the caller passes it to git through the credential helper instead.
+ * removed from http(s) URLs so that it never reaches the work folder's `.git/config`.
+ * The caller passes it to git through the credential helper instead.
  */
 export function parseRepoLocation(repo: string, cwd: string): RepoLocation {
   if (URL_SCHEME.test(repo)) {
@@ -41,8 +41,10 @@ export function parseRepoLocation(repo: string, cwd: string): RepoLocation {
     const password = decodeURIComponent(url.password);
     url.username = "";
     url.password = "";
-    const credentials = username === "" && password === "" ? undefined : password === "" ? { username: undefined, password: username } : { username, password };
-    return { remote: url.toString(), credentials };
+    if (username === "" && password === "") return { remote: url.toString(), credentials: undefined };
+    // A userinfo without a password is a bare token, as in https://TOKEN@github.com/...
+    if (password === "") return { remote: url.toString(), credentials: { username: undefined, password: username } };
+    return { remote: url.toString(), credentials: { username, password } };
   }
   if (SCP_LIKE.test(repo) && !path.isAbsolute(repo)) return { remote: repo, credentials: undefined };
   return { remote: path.resolve(cwd, repo), credentials: undefined };

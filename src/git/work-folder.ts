@@ -11,9 +11,9 @@ import { acquireFolderLock } from "./lock.js";
 import type { FolderLock } from "./lock.js";
 import { STATUS_COMMIT_TRAILER } from "./commit-message.js";
 
-/** Where the config repository is cloned and which part of it is the config. */
+/** Location of wid's clone, the remote and branch it follows, and the config directory inside it. */
 export interface WorkFolderOptions {
-  /** Folder that holds wid's clone. It is created when missing and owned by wid: local changes in it are discarded. */
+  /** Folder that contains wid's clone. It is created when missing and owned by wid, so local changes in it are discarded. */
   dir: string;
   /** Remote URL or path without credentials, as stored in the clone's `origin`. */
   remote: string;
@@ -48,9 +48,9 @@ export class WorkFolderError extends Error {
 const INDEX_LOCK_WAIT_MS = 10_000;
 
 /**
- * wid's clone of the config repository. It is cloned once; each run then fetches the
- * branch and resets the clone to the remote head, discarding whatever an earlier run
- * left behind, including a commit that was never pushed or a rebase cut short by a crash.
+ * wid's clone of the config repository. It is cloned once. Each run then fetches the
+ * branch and resets the clone to the remote head, which discards whatever an earlier run
+ * left behind, such as a commit that was never pushed or a rebase cut short by a crash.
  * A lock file next to the folder keeps a second wid process out.
  */
 export class WorkFolder {
@@ -96,7 +96,7 @@ export class WorkFolder {
     return this.options.subdir;
   }
 
-  /** A git client for the clone; `signal` kills its running command. */
+  /** Creates a git client for the clone; `signal` kills its running command. */
   client(signal?: AbortSignal): SimpleGit {
     return createGitClient(this.options.dir, this.options.git, signal);
   }
@@ -166,7 +166,7 @@ export class WorkFolder {
     logger.info({ workDir: dir, remote }, "work folder reused");
   }
 
-  /** A git process killed together with a previous wid can leave `index.lock` behind, which blocks every later command. */
+  /** Removes an `index.lock` left by a git process that died with a previous wid, because it blocks every later command. */
   private async removeStaleIndexLock(): Promise<void> {
     const lockFile = path.join(this.options.dir, ".git", "index.lock");
     const deadline = Date.now() + INDEX_LOCK_WAIT_MS;

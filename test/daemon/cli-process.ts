@@ -28,7 +28,7 @@ export class CliProcess {
     return this.child.pid ?? -1;
   }
 
-  /** The JSON log lines printed so far. */
+  /** Parses the JSON log lines printed so far. */
   entries(): LogEntry[] {
     return this.stdout
       .split("\n")
@@ -36,7 +36,7 @@ export class CliProcess {
       .map((line) => JSON.parse(line) as LogEntry);
   }
 
-  /** How many log lines have `msg`. */
+  /** Counts the log lines with `msg`. */
   count(msg: string): number {
     return this.entries().filter((entry) => entry.msg === msg).length;
   }

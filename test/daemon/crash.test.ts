@@ -18,7 +18,7 @@ function reconcileArgs(fixture: GitFixture): string[] {
   return ["reconcile", "--repo", fixture.remote, "--work-dir", fixture.workDir, "--offline", "--once"];
 }
 
-/** The status file and commits a run that was never interrupted produces. */
+/** Returns the status file and commit count that an uninterrupted run produces. */
 async function cleanOutcome(): Promise<{ status: string | null; commits: number }> {
   const fixture = await GitFixture.create();
   fixtures.push(fixture);

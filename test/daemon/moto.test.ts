@@ -16,7 +16,7 @@ import { parseStatus } from "./harness.js";
  */
 // NOTE: with the AWS runner, these runs also have to check that the first run creates the
 // OIDC provider and the four install: true roles with their inline policies, that the status
-// says installed and ready, and that the commit subject counts the created resources.
+// reports them installed and ready, and that the commit subject counts the created resources.
 
 const STATUS = ".wid/status.yaml";
 const availability = motoAvailability();
@@ -56,7 +56,7 @@ async function reconcileOnce(fixture: GitFixture): Promise<CliResult> {
   return runCli(["reconcile", "--repo", fixture.remote, "--work-dir", fixture.workDir, "--once"], { env: cliEnv() });
 }
 
-/** The IAM state wid manages: OIDC providers, and roles with their trust and inline policies. */
+/** Reads the IAM state wid manages: OIDC providers, and roles with their trust and inline policies. */
 async function iamState(): Promise<{ providers: string[]; roles: Record<string, { trust: string; policies: Record<string, string> }> }> {
   const providers = ((await iam.send(new ListOpenIDConnectProvidersCommand({}))).OpenIDConnectProviderList ?? []).map((provider) => provider.Arn ?? "").sort();
   const roles: Record<string, { trust: string; policies: Record<string, string> }> = {};

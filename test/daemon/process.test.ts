@@ -32,7 +32,7 @@ function startDaemon(fixture: GitFixture, extra: string[] = [], env: Record<stri
   return process;
 }
 
-/** Every file under `dir`, recursively. */
+/** Lists every file under `dir`, recursively. */
 async function allFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
@@ -110,7 +110,7 @@ describe("wid reconcile process", () => {
     }
     expect(daemon.entries().find((entry) => entry.msg === "reconcile starting")?.remote).toBe(`${server.url}/remote.git`);
     expect(daemon.count("no cloud runner in this build; running offline and applying nothing")).toBe(0);
-    expect(daemon.count("the --repo URL holds credentials; WID_GIT_TOKEN is used instead")).toBe(1);
+    expect(daemon.count("the --repo URL contains credentials; using WID_GIT_TOKEN instead")).toBe(1);
     expect(failing.stderr).toMatch(/^wid: error: git clone failed: .*Authentication failed/);
   });
 });

@@ -26,7 +26,7 @@ const folders: WorkFolder[] = [];
 beforeAll(async () => {
   fixture = await GitFixture.create();
   server = await startGitHttpServer({ projectRoot: fixture.root, username: "x-access-token", token: TOKEN });
-  // A host whose git config stores every credential it sees, as `credential.helper=store` does.
+  // A host whose git config stores every credential git uses, as `credential.helper=store` does.
   home = await mkdtemp(path.join(tmpdir(), "wid-home-"));
   await writeFile(path.join(home, ".gitconfig"), "[credential]\n\thelper = store\n", "utf8");
 });

@@ -44,7 +44,7 @@ export interface RemoteCommit {
  */
 export class GitFixture {
   private constructor(
-    /** Temporary folder that holds everything. */
+    /** Temporary folder that contains everything. */
     readonly root: string,
     readonly branch: string,
   ) {}
@@ -128,7 +128,7 @@ export class GitFixture {
     return (await git(["rev-parse", this.branch], this.remote)).trim();
   }
 
-  /** The commits of the remote branch, newest first, with the files each changed. */
+  /** Lists the commits of the remote branch, newest first, with the files each changed. */
   async remoteLog(): Promise<RemoteCommit[]> {
     const separator = "\u001e";
     const text = await git(["log", `--format=${separator}%H%x00%an <%ae>%x00%s%x00%b%x00`, "--name-only", this.branch], this.remote);

@@ -18,7 +18,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** A remote with the example config, and wid's work folder synced to it. */
+/** Creates a remote with the example config, and wid's work folder synced to it. */
 async function setup(): Promise<{ fixture: GitFixture; folder: WorkFolder }> {
   const fixture = await GitFixture.create();
   cleanups.push(() => fixture.cleanup());

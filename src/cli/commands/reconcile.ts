@@ -41,7 +41,7 @@ export function registerReconcile(program: Command): void {
       const choice = chooseRunner(config.offline);
       logger.info({ remote: config.remote, branch: config.branch, path: config.subdir, mode: choice.mode, gitCredentials: config.authSource, once: config.once }, "reconcile starting");
       if (choice.fallback) logger.warn({}, "no cloud runner in this build; running offline and applying nothing");
-      if (config.urlCredentialsIgnored) logger.warn({}, "the --repo URL holds credentials; WID_GIT_TOKEN is used instead");
+      if (config.urlCredentialsIgnored) logger.warn({}, "the --repo URL contains credentials; using WID_GIT_TOKEN instead");
 
       // Handlers mounted on the HTTP server, such as the issuer's discovery document and JWKS.
       const mounts: MountedHandler[] = [];

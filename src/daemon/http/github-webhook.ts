@@ -10,10 +10,11 @@ import { sendJson } from "./router.js";
 export const GITHUB_WEBHOOK_PATH = "/hooks/github";
 
 /**
- * Largest accepted delivery. GitHub caps payloads at 25 MB, but a push payload lists at
- * most 20 commits and stays far below this; anything larger is refused with 413.
+ * Largest accepted delivery, in bytes. GitHub drops events whose payload exceeds 25 MB,
+ * and a push that touches thousands of files can come close, so the limit matches it.
+ * A larger body gets a 413 response.
  */
-export const MAX_WEBHOOK_BODY_BYTES = 5 * 1024 * 1024;
+export const MAX_WEBHOOK_BODY_BYTES = 25 * 1024 * 1024;
 
 /** A verified delivery, passed to listeners. */
 export interface GithubDelivery {
@@ -43,7 +44,7 @@ export interface GithubWebhookOptions {
 /**
  * The handler of `POST /hooks/github`. It verifies `X-Hub-Signature-256` (HMAC-SHA256
  * of the raw body with the secret, compared in constant time) before reading anything
- * else, answers 401 to a missing or wrong signature, and then dispatches the event:
+ * else, responds 401 to a missing or wrong signature, and then dispatches the event:
  * a push to the branch triggers a run, `ping` is acknowledged, and any other event goes
  * to the listeners registered with {@link GithubWebhook.on}, such as a GitHub App's.
  */
@@ -122,8 +123,8 @@ export class GithubWebhook {
 export function verifyGithubSignature(secret: string, body: Buffer, header: string | undefined): boolean {
   if (header === undefined || !/^sha256=[0-9a-fA-F]{64}$/.test(header)) return false;
   const expected = createHmac("sha256", secret).update(body).digest();
-  const given = Buffer.from(header.slice("sha256=".length), "hex");
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  const received = Buffer.from(header.slice("sha256=".length), "hex");
+  return received.length === expected.length && timingSafeEqual(received, expected);
 }
 
 /** Signs `body` as GitHub does, for clients and tests: `sha256=` and the hex HMAC. */

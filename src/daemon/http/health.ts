@@ -12,7 +12,7 @@ export interface LastRun {
   revision: string | null;
 }
 
-/** What the health endpoints read from the daemon. */
+/** Daemon state that the health endpoints read. */
 export interface HealthSource {
   stopping(): boolean;
   lastRun(): LastRun | null;

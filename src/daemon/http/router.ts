@@ -12,12 +12,12 @@ export type RouteHandler = (request: IncomingMessage, response: ServerResponse) 
  */
 export type MountedHandler = (request: IncomingMessage, response: ServerResponse) => Promise<boolean> | boolean;
 
-/** HTTP methods a route can be registered for. A GET route also answers HEAD. */
+/** HTTP methods a route can be registered for. A GET route also handles HEAD. */
 export type RouteMethod = "GET" | "POST" | "PUT" | "DELETE";
 
 /**
  * Dispatches requests by exact path and method, then to mounted handlers in the order
- * they were mounted, then answers 404. Other parts of wid register their routes here
+ * they were mounted, then responds 404. Other parts of wid register their routes here
  * before the server starts or while it runs.
  */
 export class Router {
@@ -40,7 +40,7 @@ export class Router {
     this.mounted.push(handler);
   }
 
-  /** Answers one request. A handler that throws gets a 500 and a log line. */
+  /** Handles one request. A handler that throws results in a 500 response and a log line. */
   async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const method = request.method ?? "GET";
     const path = new URL(request.url ?? "/", "http://localhost").pathname;

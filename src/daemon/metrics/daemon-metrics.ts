@@ -78,7 +78,7 @@ export class DaemonMetrics {
     this.webhooks.inc({ result });
   }
 
-  /** The text exposition of every metric. */
+  /** Renders every metric in the text exposition format. */
   render(): string {
     return this.registry.render();
   }

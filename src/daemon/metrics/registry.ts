@@ -1,3 +1,5 @@
+import { compareBytes } from "../../config/files.js";
+
 /**
  * A small Prometheus metrics registry: counters, gauges and histograms with labels,
  * rendered in the text exposition format 0.0.4 with HELP and TYPE lines.
@@ -48,7 +50,7 @@ abstract class LabelledMetric<T> implements Metric {
   }
 
   protected sortedSeries(): { labels: Labels; value: T }[] {
-    return [...this.series.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, entry]) => entry);
+    return [...this.series.entries()].sort(([a], [b]) => compareBytes(a, b)).map(([, entry]) => entry);
   }
 
   abstract render(): string[];
@@ -143,7 +145,7 @@ export class MetricsRegistry {
     return metric;
   }
 
-  /** The text exposition of every metric, ending with a newline. */
+  /** Renders every metric in the text exposition format, ending with a newline. */
   render(): string {
     return `${this.metrics.flatMap((metric) => metric.render()).join("\n")}\n`;
   }

@@ -16,11 +16,11 @@ import { withUnreadableIdentities } from "./unreadable.js";
 export const MAX_LOGGED_DIAGNOSTICS = 50;
 
 /**
- * The reconcile runner without cloud access: it loads the config, plans against the
- * committed status file as `wid plan --offline` does, applies nothing, and writes a
- * status file whose mapping follows the config and whose states say what waits for an
- * apply. It keeps the mapping current for teams that apply by other means, and it is
- * what `wid reconcile --offline` runs.
+ * Runs a reconcile without cloud access. It loads the config, plans against the
+ * committed status file as `wid plan --offline` does, and applies nothing. The status
+ * file it writes has a mapping that follows the config and states that name what waits
+ * for an apply. It keeps the mapping current for teams that apply by other means, and
+ * it is what `wid reconcile --offline` runs.
  */
 export async function runOffline(input: ReconcileInput): Promise<ReconcileResult> {
   const { configDir, revision, signal, logger } = input;
@@ -37,7 +37,7 @@ export async function runOffline(input: ReconcileInput): Promise<ReconcileResult
   }
   signal.throwIfAborted();
 
-  // Observe: the committed status file stands in for the cloud.
+  // Observe: the committed status file replaces the observed cloud state.
   const statusFile = path.posix.normalize(settings.statusFile);
   const { status: previous, diagnostics: statusDiagnostics } = await readStatusFile(configDir, statusFile);
   logDiagnostics(logger, statusDiagnostics);

@@ -6,11 +6,11 @@ import { permissionsHash } from "../../plan/hash.js";
 import type { Plan } from "../../plan/types.js";
 import type { IdentityStatus, IntegrationStatus, StatusFile, WorkloadStatus } from "../../status/types.js";
 
-/** What the status of a run that applied nothing is built from. */
+/** Inputs of {@link buildUnappliedStatus}. */
 export interface UnappliedStatusInput {
   model: ConfigModel;
   plan: Plan;
-  /** The committed status file, which stands in for the cloud. */
+  /** The committed status file, used in place of the observed cloud state. */
   previous: StatusFile | undefined;
   revision: string;
   /** Why the planned changes were not applied, as a clause: "applying is suspended". */
@@ -18,12 +18,12 @@ export interface UnappliedStatusInput {
 }
 
 /**
- * Builds the status file after a run that planned but applied nothing: installed
- * hashes, revisions and creation times carry over from the previous status; identities
- * with planned changes are `pending-install`; invalid identities keep their last
- * installed state; the workload mapping is the plan's, ready only where an identity is
- * already installed. The result depends only on the inputs, so an unchanged config
- * gives a byte-identical file.
+ * Builds the status file after a run that planned but applied nothing. Installed
+ * hashes, revisions and creation times carry over from the previous status, and
+ * identities with planned changes are `pending-install`. Invalid identities keep their
+ * last installed state. The workload mapping is the plan's, ready only where an
+ * identity is already installed. The result depends only on the inputs, so an
+ * unchanged config gives a byte-identical file.
  */
 export function buildUnappliedStatus(input: UnappliedStatusInput): StatusFile {
   const { model, plan, previous } = input;
@@ -80,7 +80,7 @@ export function buildUnappliedStatus(input: UnappliedStatusInput): StatusFile {
 }
 
 /**
- * The same fields in one fixed order, whichever way the entry was assembled. The YAML
+ * Returns the same fields in one fixed order, whichever way the entry was assembled. The YAML
  * serializer keeps insertion order, so without this an unchanged state could be
  * written differently and produce a commit.
  */
@@ -126,7 +126,7 @@ function validIdentityStatus(identity: WorkloadIdentity, integration: Integratio
   return { ...base, state: "pending-install", message: `${what}; the changes are planned but not applied because ${input.notAppliedBecause}` };
 }
 
-/** The fields of the previous status that only an apply changes. */
+/** Returns the fields of the previous status that only an apply changes. */
 function carriedOver(before: IdentityStatus | undefined): Pick<IdentityStatus, "installedHash" | "installedRevision" | "createdAt"> & Partial<Pick<IdentityStatus, "aws" | "gcp">> {
   return {
     installedHash: before?.installedHash ?? null,
