@@ -25,6 +25,9 @@ export interface GitSettings {
 
 export const DEFAULT_GIT_SILENCE_TIMEOUT_MS = 120_000;
 
+/** The ssh command git runs when the caller sets neither `GIT_SSH_COMMAND` nor `GIT_SSH`. */
+export const DEFAULT_SSH_COMMAND = "ssh -o BatchMode=yes";
+
 /** Variables of the caller's environment that are passed to git unchanged. */
 const PASSED_GIT_VARIABLES = new Set(["GIT_SSH_COMMAND", "GIT_SSH"]);
 /** Variables that simple-git blocks, because they make git run another program. */
@@ -87,6 +90,8 @@ function gitEnvironment(environment: Readonly<Record<string, string | undefined>
   // messages in English so that they read the same in every log.
   result.GIT_TERMINAL_PROMPT = "0";
   result.LC_ALL = "C";
+  // ssh has prompts of its own (passphrases, unknown host keys); batch mode fails instead.
+  if (result.GIT_SSH_COMMAND === undefined && result.GIT_SSH === undefined) result.GIT_SSH_COMMAND = DEFAULT_SSH_COMMAND;
   return result;
 }
 

@@ -119,3 +119,26 @@ describe("git credentials", () => {
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 });
+
+describe("ssh remotes", () => {
+  it("runs GIT_SSH_COMMAND", async () => {
+    // An ssh stand-in that records its call and runs the remote command locally, so no host is contacted.
+    const shim = path.join(home, "fake-ssh");
+    const calls = path.join(home, "fake-ssh.calls");
+    await writeFile(shim, `#!/bin/sh\necho "$@" >> "${calls}"\nwhile [ "$#" -gt 1 ]; do shift; done\nexec sh -c "$1"\n`, { mode: 0o755 });
+    const folder = await WorkFolder.open({
+      dir: fixture.workDir,
+      remote: `ssh://git@git.example.invalid${fixture.remote}`,
+      branch: "main",
+      subdir: "",
+      git: { auth: { token: undefined, username: "x-access-token" }, environment: { ...TEST_GIT_ENV, HOME: home, GIT_SSH_COMMAND: shim }, author: { name: "wid", email: "wid@example.com" } },
+      logger: captureLogger().logger,
+    });
+    folders.push(folder);
+
+    const synced = await folder.sync(never);
+
+    expect(synced.head).toBe(await fixture.remoteHead());
+    expect(await readFile(calls, "utf8")).toContain("git@git.example.invalid");
+  });
+});
