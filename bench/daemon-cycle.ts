@@ -6,8 +6,10 @@
  *   npx tsx bench/daemon-cycle.ts [--runs N] [--identities N]
  *
  * The runner is the daemon's default: offline until the AWS runner exists, so apply
- * time is zero and no cloud is called. Each case runs one cycle to reach a steady
- * state, then N no-op cycles, and prints the median and maximum of each stage.
+ * time is zero and no cloud is called. With a cloud runner and no AWS_ENDPOINT_URL set,
+ * the benchmark starts moto on 127.0.0.1 and points the AWS SDK at it. Each case runs
+ * one cycle to reach a steady state, then N no-op cycles, and prints the median and
+ * maximum of each stage.
  */
 
 import { execFile } from "node:child_process";
@@ -22,6 +24,8 @@ import type { RunTimings } from "../src/daemon/cycle.js";
 import { createLogger } from "../src/daemon/logger.js";
 import { chooseRunner } from "../src/daemon/runners.js";
 import { WorkFolder } from "../src/git/work-folder.js";
+import { motoEnv, startMoto } from "../test/support/moto.js";
+import type { MotoServer } from "../test/support/moto.js";
 
 const run = promisify(execFile);
 const EXAMPLE = fileURLToPath(new URL("../examples/config-repo", import.meta.url));
@@ -125,12 +129,22 @@ function format(ms: number): string {
 const runs = option("--runs", 5);
 const identities = option("--identities", 1000);
 const mode = chooseRunner(false).mode;
-console.log(`daemon cycle, ${mode} runner, ${runs} no-op runs per case, Node ${process.version}, ${cpus().length} cores`);
+let moto: MotoServer | undefined;
+if (mode === "cloud" && process.env.AWS_ENDPOINT_URL === undefined) {
+  moto = await startMoto();
+  Object.assign(process.env, motoEnv(moto.endpoint));
+}
+console.log(`daemon cycle, ${mode} runner${moto !== undefined ? ` against moto at ${moto.endpoint}` : ""}, ${runs} no-op runs per case, Node ${process.version}, ${cpus().length} cores`);
 
-const results = [
-  await benchCase("example repository", (dir) => cp(EXAMPLE, dir, { recursive: true }), runs),
-  await benchCase(`${identities} identities`, (dir) => writeGeneratedConfig(dir, identities), runs),
-];
+let results: CaseResult[];
+try {
+  results = [
+    await benchCase("example repository", (dir) => cp(EXAMPLE, dir, { recursive: true }), runs),
+    await benchCase(`${identities} identities`, (dir) => writeGeneratedConfig(dir, identities), runs),
+  ];
+} finally {
+  await moto?.stop();
+}
 
 const stages: (keyof RunTimings)[] = ["gitMs", "planMs", "applyMs", "statusMs", "totalMs"];
 console.log(`\n${"case".padEnd(22)}${"".padEnd(10)}${stages.map((stage) => stage.replace("Ms", "").padStart(10)).join("")}`);
