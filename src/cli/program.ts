@@ -6,6 +6,7 @@ import { registerIssuer } from "./commands/issuer.js";
 import { registerGithub } from "./commands/github.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerToken } from "./commands/token.js";
+import { registerReconcile } from "./commands/reconcile.js";
 import { registerValidate } from "./commands/validate.js";
 import { CliError, EXIT } from "./errors.js";
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerToken(program);
   registerCredentials(program);
   registerGithub(program);
+  registerReconcile(program);
   return program;
 }
 

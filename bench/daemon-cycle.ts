@@ -1,0 +1,155 @@
+/**
+ * Times one no-op daemon cycle (fetch and reset, load and plan, apply, build and write
+ * the status, commit check) for the example repository and for a generated repository
+ * of 1,000 identities, against a bare repository in a temporary folder.
+ *
+ *   npx tsx bench/daemon-cycle.ts [--runs N] [--identities N]
+ *
+ * The runner is the daemon's default: offline until the AWS runner exists, so apply
+ * time is zero and no cloud is called. With a cloud runner and no AWS_ENDPOINT_URL set,
+ * the benchmark starts moto on 127.0.0.1 and points the AWS SDK at it. Each case runs
+ * one cycle to reach a steady state, then N no-op cycles, and prints the median and
+ * maximum of each stage.
+ */
+
+import { execFile } from "node:child_process";
+import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cpus, tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+import { runCycle } from "../src/daemon/cycle.js";
+import type { RunTimings } from "../src/daemon/cycle.js";
+import { createLogger } from "../src/daemon/logger.js";
+import { chooseRunner } from "../src/daemon/runners.js";
+import { WorkFolder } from "../src/git/work-folder.js";
+import { motoEnv, startMoto } from "../test/support/moto.js";
+import type { MotoServer } from "../test/support/moto.js";
+
+const run = promisify(execFile);
+const EXAMPLE = fileURLToPath(new URL("../examples/config-repo", import.meta.url));
+const GIT_ENV = { PATH: process.env.PATH ?? "", HOME: tmpdir(), GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1", LC_ALL: "C" };
+
+function option(name: string, fallback: number): number {
+  const index = process.argv.indexOf(name);
+  const value = index === -1 ? undefined : Number(process.argv[index + 1]);
+  return value === undefined || !Number.isInteger(value) || value < 1 ? fallback : value;
+}
+
+async function git(args: string[], cwd: string): Promise<void> {
+  await run("git", args, { cwd, env: { ...GIT_ENV, GIT_AUTHOR_NAME: "bench", GIT_AUTHOR_EMAIL: "bench@example.com", GIT_COMMITTER_NAME: "bench", GIT_COMMITTER_EMAIL: "bench@example.com" } });
+}
+
+/** Writes a config repository with `count` AWS identities and 200 workloads in 20 projects. */
+async function writeGeneratedConfig(dir: string, count: number): Promise<void> {
+  await mkdir(path.join(dir, "identities"), { recursive: true });
+  await mkdir(path.join(dir, "workloads"), { recursive: true });
+  await writeFile(path.join(dir, "settings.yaml"), "apiVersion: wid/v1\nkind: Settings\nspec:\n  issuer: https://oidc.example.com\n", "utf8");
+  await writeFile(path.join(dir, "integration.yaml"), 'apiVersion: wid/v1\nkind: Integration\nmetadata: { name: aws-main }\nspec:\n  provider: aws\n  aws: { accountId: "123456789012" }\n', "utf8");
+  for (let i = 0; i < count; i++) {
+    const name = `svc-${String(i).padStart(4, "0")}`;
+    const text = [
+      "apiVersion: wid/v1",
+      "kind: WorkloadIdentity",
+      `metadata: { name: ${name} }`,
+      "spec:",
+      "  provider: aws",
+      "  integration: aws-main",
+      `  install: ${i % 10 !== 0}`,
+      `  scope: { projects: [project-${i % 20}], tags: [tag-${i % 50}] }`,
+      "  aws:",
+      "    policy:",
+      '      Version: "2012-10-17"',
+      "      Statement:",
+      "        - Effect: Allow",
+      "          Action: [s3:GetObject, s3:PutObject]",
+      `          Resource: arn:aws:s3:::bucket-${i}/*`,
+      "",
+    ].join("\n");
+    await writeFile(path.join(dir, "identities", `${name}.yaml`), text, "utf8");
+  }
+  const workloads: string[] = [];
+  for (let i = 0; i < 200; i++) {
+    workloads.push(`apiVersion: wid/v1\nkind: Workload\nmetadata: { name: app-${i}, project: project-${i % 20} }\nspec: { type: service, tags: [tag-${i % 50}] }\n`);
+  }
+  await writeFile(path.join(dir, "workloads", "all.yaml"), workloads.join("---\n"), "utf8");
+}
+
+interface CaseResult {
+  name: string;
+  first: RunTimings;
+  noop: RunTimings[];
+}
+
+async function benchCase(name: string, prepare: (dir: string) => Promise<void>, runs: number): Promise<CaseResult> {
+  const root = await mkdtemp(path.join(tmpdir(), "wid-bench-"));
+  try {
+    const remote = path.join(root, "remote.git");
+    const seed = path.join(root, "seed");
+    await git(["init", "--quiet", "--bare", "--initial-branch=main", remote], root);
+    await git(["init", "--quiet", "--initial-branch=main", seed], root);
+    await prepare(seed);
+    await git(["add", "--all"], seed);
+    await git(["commit", "--quiet", "--message", "Add config"], seed);
+    await git(["push", "--quiet", remote, "HEAD:refs/heads/main"], seed);
+
+    const logger = createLogger({ level: "silent", secrets: [] });
+    const folder = await WorkFolder.open({ dir: path.join(root, "work"), remote, branch: "main", subdir: "", git: { auth: { token: undefined, username: "x-access-token" }, environment: GIT_ENV, author: { name: "wid", email: "wid@example.com" } }, logger });
+    const context = { workFolder: folder, runner: chooseRunner(false).runner, logger, suspend: false, pushAttempts: 5, timeoutMs: 600_000 };
+    const signals = { stop: new AbortController().signal, kill: new AbortController().signal };
+    try {
+      const first = await runCycle(context, "startup", signals);
+      if (first.outcome !== "success" || first.statusCommit === null) throw new Error(`the first cycle of ${name} did not commit a status: ${first.error ?? first.outcome}`);
+      const noop: RunTimings[] = [];
+      for (let i = 0; i < runs; i++) {
+        const report = await runCycle(context, "schedule", signals);
+        if (report.statusCommit !== null) throw new Error(`a no-op cycle of ${name} committed ${report.statusCommit}`);
+        noop.push(report.timings);
+      }
+      return { name, first: first.timings, noop };
+    } finally {
+      await folder.close();
+    }
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+function format(ms: number): string {
+  return `${ms.toFixed(0).padStart(6)} ms`;
+}
+
+const runs = option("--runs", 5);
+const identities = option("--identities", 1000);
+const mode = chooseRunner(false).mode;
+let moto: MotoServer | undefined;
+if (mode === "cloud" && process.env.AWS_ENDPOINT_URL === undefined) {
+  moto = await startMoto();
+  Object.assign(process.env, motoEnv(moto.endpoint));
+}
+console.log(`daemon cycle, ${mode} runner${moto !== undefined ? ` against moto at ${moto.endpoint}` : ""}, ${runs} no-op runs per case, Node ${process.version}, ${cpus().length} cores`);
+
+let results: CaseResult[];
+try {
+  results = [
+    await benchCase("example repository", (dir) => cp(EXAMPLE, dir, { recursive: true }), runs),
+    await benchCase(`${identities} identities`, (dir) => writeGeneratedConfig(dir, identities), runs),
+  ];
+} finally {
+  await moto?.stop();
+}
+
+const stages: (keyof RunTimings)[] = ["gitMs", "planMs", "applyMs", "statusMs", "totalMs"];
+console.log(`\n${"case".padEnd(22)}${"".padEnd(10)}${stages.map((stage) => stage.replace("Ms", "").padStart(10)).join("")}`);
+for (const result of results) {
+  console.log(`${result.name.padEnd(22)}${"first".padEnd(10)}${stages.map((stage) => format(result.first[stage])).join("")}`);
+  console.log(`${"".padEnd(22)}${"no-op med".padEnd(10)}${stages.map((stage) => format(median(result.noop.map((timings) => timings[stage])))).join("")}`);
+  console.log(`${"".padEnd(22)}${"no-op max".padEnd(10)}${stages.map((stage) => format(Math.max(...result.noop.map((timings) => timings[stage])))).join("")}`);
+}

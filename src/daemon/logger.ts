@@ -1,0 +1,93 @@
+import { pino } from "pino";
+import type { DestinationStream, Logger } from "pino";
+
+import { stripUrlCredentials } from "../git/url.js";
+
+/** Log levels the daemon accepts, from most to least verbose. */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Keys whose value is replaced by {@link REDACTED} wherever they appear, up to two levels deep. */
+const SECRET_KEYS = ["token", "password", "secret", "webhookSecret", "privateKey", "authorization", "cookie", "credentials", "gitToken", "x-hub-signature-256"];
+/** Keys that may hold a repository URL; their value keeps the URL without its credentials. */
+const URL_KEYS = ["repo", "remote", "url", "origin"];
+
+/** Replacement text of a redacted value. */
+export const REDACTED = "[redacted]";
+
+/** Secret values shorter than this are not masked in text, because masking them would hide ordinary words. */
+const MIN_MASKED_LENGTH = 4;
+
+export interface LoggerOptions {
+  level: LogLevel;
+  /**
+   * Secret values (tokens, the webhook secret) that are replaced by {@link REDACTED}
+   * wherever they appear in a log line, including inside error messages.
+   */
+  secrets: readonly string[];
+  /** Destination of the JSON lines. Default: standard output, written synchronously. */
+  destination?: DestinationStream;
+}
+
+/**
+ * Creates the daemon's pino logger: one JSON object per line, secret keys redacted,
+ * URLs stripped of credentials, and every known secret value masked in the final line.
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  const destination = options.destination ?? pino.destination({ dest: 1, sync: true });
+  const urlKeys = new Set(URL_KEYS);
+  return pino(
+    {
+      level: options.level,
+      base: { name: "wid" },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      serializers: { err: serializeError },
+      redact: {
+        paths: [...SECRET_KEYS, ...URL_KEYS].flatMap((key) => [bracket(key), `*${bracket(key)}`, `*.*${bracket(key)}`]),
+        censor: (value, keyPath) => {
+          const key = keyPath[keyPath.length - 1] ?? "";
+          return urlKeys.has(key) && typeof value === "string" ? stripUrlCredentials(value) : REDACTED;
+        },
+      },
+    },
+    maskingStream(destination, options.secrets),
+  );
+}
+
+function bracket(key: string): string {
+  return `["${key}"]`;
+}
+
+/** Wraps `destination` so that every secret value is masked in each line before it is written. */
+function maskingStream(destination: DestinationStream, secrets: readonly string[]): DestinationStream {
+  const mask = secretMasker(secrets);
+  return { write: (line: string) => destination.write(mask(line)) };
+}
+
+/**
+ * Returns a function that replaces each of `secrets` in a text with {@link REDACTED},
+ * in plain and in JSON-escaped form. Secrets shorter than 4 characters are left alone.
+ */
+export function secretMasker(secrets: readonly string[]): (text: string) => string {
+  // A log line is JSON, so a secret with quotes or backslashes appears in its escaped form.
+  const forms = secrets.filter((secret) => secret.length >= MIN_MASKED_LENGTH).flatMap((secret) => [secret, JSON.stringify(secret).slice(1, -1)]);
+  const masked = [...new Set(forms)].sort((a, b) => b.length - a.length);
+  return (text) => {
+    let result = text;
+    for (const secret of masked) {
+      if (result.includes(secret)) result = result.split(secret).join(REDACTED);
+    }
+    return result;
+  };
+}
+
+/** pino's error serializer, with credentials removed from URLs in the message and stack. */
+function serializeError(error: unknown): unknown {
+  const serialized = pino.stdSerializers.err(error instanceof Error ? error : new Error(String(error)));
+  return {
+    ...serialized,
+    message: stripUrlCredentials(serialized.message),
+    ...(serialized.stack !== undefined ? { stack: stripUrlCredentials(serialized.stack) } : {}),
+  };
+}

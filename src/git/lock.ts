@@ -1,0 +1,68 @@
+import { open, readFile, rm } from "node:fs/promises";
+
+/** A lock file that holds the id of the process that owns a work folder. */
+export interface FolderLock {
+  /** Path of the lock file. */
+  path: string;
+  /** Id of the process that held the lock before and is gone, or null. */
+  staleOwner: number | null;
+  release(): Promise<void>;
+}
+
+/** The work folder is locked by another running process. */
+export class FolderLockedError extends Error {
+  constructor(
+    readonly lockPath: string,
+    readonly owner: number,
+  ) {
+    super(`the work folder is in use by process ${owner} (lock file ${lockPath}); stop that process or pass another --work-dir`);
+    this.name = "FolderLockedError";
+  }
+}
+
+/**
+ * Takes the lock at `lockPath` for this process. A lock left by a process that no
+ * longer runs, such as one killed with SIGKILL, is taken over and reported in
+ * `staleOwner`. Throws {@link FolderLockedError} when a running process holds it.
+ *
+ * NOTE: liveness is checked with signal 0, so a lock whose process id was reused by an
+ * unrelated process counts as held until that process exits.
+ */
+export async function acquireFolderLock(lockPath: string, pid = process.pid): Promise<FolderLock> {
+  let staleOwner: number | null = null;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const handle = await open(lockPath, "wx");
+      await handle.writeFile(`${pid}\n`, "utf8");
+      await handle.close();
+      return { path: lockPath, staleOwner, release: () => releaseLock(lockPath, pid) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const owner = await readOwner(lockPath);
+    if (owner !== null && owner !== pid && isRunning(owner)) throw new FolderLockedError(lockPath, owner);
+    staleOwner = owner;
+    await rm(lockPath, { force: true });
+  }
+  throw new Error(`could not take the lock file ${lockPath}; another process keeps creating it`);
+}
+
+async function readOwner(lockPath: string): Promise<number | null> {
+  const text = await readFile(lockPath, "utf8").catch(() => "");
+  const pid = Number.parseInt(text.trim(), 10);
+  return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to another user.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function releaseLock(lockPath: string, pid: number): Promise<void> {
+  if ((await readOwner(lockPath)) === pid) await rm(lockPath, { force: true });
+}
