@@ -5,8 +5,8 @@ import { parse, stringify } from "yaml";
 
 import type { Diagnostic } from "../config/diagnostics.js";
 import { FindingSink } from "../config/diagnostics.js";
-import { compareBytes } from "../config/files.js";
 import { schemas } from "../config/schema.js";
+import { orderByStatusSchema } from "./order.js";
 import type { StatusFile } from "./types.js";
 
 const HEADER = "# Written by wid; do not edit. wid rewrites this file when the state it describes changes.\n";
@@ -48,17 +48,12 @@ export async function readStatusFile(root: string, statusFile: string): Promise<
   return { status: value as StatusFile, diagnostics: [] };
 }
 
-/** Serializes a status file with keys of every map in byte order, so equal states give equal text. */
+/**
+ * Serializes a status file with fields in the schema's order and map keys in byte
+ * order, so that equal states always give equal text.
+ */
 export function serializeStatus(status: StatusFile): string {
-  const ordered: StatusFile = {
-    apiVersion: status.apiVersion,
-    kind: status.kind,
-    revision: status.revision,
-    integrations: sortKeys(status.integrations),
-    identities: sortKeys(status.identities),
-    workloads: sortKeys(status.workloads),
-  };
-  return HEADER + stringify(ordered, { lineWidth: 0, aliasDuplicateObjects: false });
+  return HEADER + stringify(orderByStatusSchema(status), { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
 /**
@@ -77,10 +72,4 @@ export async function writeStatusFile(root: string, statusFile: string, status: 
   await writeFile(temporary, text, "utf8");
   await rename(temporary, target);
   return true;
-}
-
-function sortKeys<T>(record: Record<string, T>): Record<string, T> {
-  const sorted: Record<string, T> = {};
-  for (const key of Object.keys(record).sort(compareBytes)) sorted[key] = record[key] as T;
-  return sorted;
 }
