@@ -1,3 +1,4 @@
+import { parsePolicyJson } from "./aws-policy/json-text.js";
 import { validateAwsPolicy } from "./aws-policy/validate.js";
 import type { Diagnostic, NodePath } from "./diagnostics.js";
 import { FindingSink } from "./diagnostics.js";
@@ -10,7 +11,7 @@ import { didYouMean } from "./suggest.js";
 import { validateIdentityDocument } from "./validate-identity.js";
 import { validateIntegrationSpec } from "./validate-integration.js";
 import { validateSettingsSpec } from "./validate-settings.js";
-import type { ParsedDocument } from "./yaml.js";
+import type { ParsedDocument, Position } from "./yaml.js";
 import { toDiagnostic } from "./yaml.js";
 
 export const API_VERSION = "wid/v1";
@@ -59,7 +60,7 @@ async function checkAndBuild(document: ParsedDocument, sink: FindingSink): Promi
   const schemaValid = schemas().validate(kind as DocumentKind, record, sink, document.sourceText);
   if (!schemaValid) return invalidResult(record, document);
 
-  const location = (path: NodePath): SourceLocation => ({ file: document.file, ...document.position(path) });
+  const location = (path: NodePath): SourceLocation => lazyLocation(document, path);
   switch (kind as DocumentKind) {
     case "Settings": {
       validateSettingsSpec(record.spec as Record<string, unknown>, sink);
@@ -76,8 +77,12 @@ async function checkAndBuild(document: ParsedDocument, sink: FindingSink): Promi
       const spec = record.spec as Record<string, unknown>;
       let policy: PolicyDocument | undefined;
       if (spec.provider === "aws") {
-        policy = parsePolicy((spec.aws as Record<string, unknown>).policy, sink);
-        if (policy !== undefined) await validateAwsPolicy(policy, sink, ["spec", "aws", "policy"]);
+        // The schema admits a mapping or a string holding JSON.
+        const written = (spec.aws as Record<string, unknown>).policy;
+        const policyPath = ["spec", "aws", "policy"];
+        policy = typeof written === "string" ? parsePolicyJson(written, sink, policyPath) : (written as PolicyDocument);
+        const options = typeof written === "string" ? {} : { sourceText: document.sourceText };
+        if (policy !== undefined) await validateAwsPolicy(policy, sink, policyPath, options);
       }
       if (sink.hasErrors) return invalidResult(record, document);
       const permissionsPath = spec.provider === "aws" ? ["spec", "aws", "policy"] : ["spec", "gcp", "permissions"];
@@ -89,6 +94,22 @@ async function checkAndBuild(document: ParsedDocument, sink: FindingSink): Promi
     case "Workload":
       return { kind: "Workload", workload: buildWorkload(record, location(["metadata", "name"])) };
   }
+}
+
+/**
+ * A source location whose line and column are computed on first read, because a
+ * position needs a syntax tree that a file without findings never builds. Reading
+ * them (or spreading the object) builds the tree of the file once.
+ */
+function lazyLocation(document: ParsedDocument, path: NodePath): SourceLocation {
+  let position: Position | undefined;
+  const resolve = (): Position => (position ??= document.position(path));
+  const location = { file: document.file, line: 0, column: 0 };
+  Object.defineProperties(location, {
+    line: { enumerable: true, get: () => resolve().line },
+    column: { enumerable: true, get: () => resolve().column },
+  });
+  return location;
 }
 
 /**
@@ -106,25 +127,8 @@ function invalidResult(record: Record<string, unknown>, document: ParsedDocument
   const integration = typeof spec?.integration === "string" ? spec.integration : undefined;
   return {
     kind: "InvalidIdentity",
-    identity: { name, ...(provider !== undefined ? { provider } : {}), ...(integration !== undefined ? { integration } : {}), source: { file: document.file, ...document.position(["metadata", "name"]) } },
+    identity: { name, ...(provider !== undefined ? { provider } : {}), ...(integration !== undefined ? { integration } : {}), source: lazyLocation(document, ["metadata", "name"]) },
   };
-}
-
-/** Accepts the policy as a mapping or as a string holding JSON. */
-function parsePolicy(policy: unknown, sink: FindingSink): PolicyDocument | undefined {
-  if (typeof policy !== "string") return policy as PolicyDocument;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(policy);
-  } catch (error) {
-    sink.error(["spec", "aws", "policy"], "aws-policy-json", `is a string but not valid JSON (${(error as Error).message}); write the policy as a YAML mapping or fix the JSON`);
-    return undefined;
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    sink.error(["spec", "aws", "policy"], "aws-policy-json", "must hold a JSON object with Version and Statement");
-    return undefined;
-  }
-  return parsed as PolicyDocument;
 }
 
 function buildSettings(record: Record<string, unknown>, source: SourceLocation): Settings {
