@@ -19,6 +19,7 @@ export const API_VERSION = "wid/v1";
 /** The typed result of one document, or the name of an identity that failed validation. */
 export type DocumentResult =
   | { kind: "Settings"; settings: Settings }
+  | { kind: "InvalidSettings" }
   | { kind: "Integration"; integration: Integration }
   | { kind: "InvalidIntegration"; name: string }
   | { kind: "WorkloadIdentity"; identity: WorkloadIdentity }
@@ -64,7 +65,7 @@ async function checkAndBuild(document: ParsedDocument, sink: FindingSink): Promi
   switch (kind as DocumentKind) {
     case "Settings": {
       validateSettingsSpec(record.spec as Record<string, unknown>, sink);
-      if (sink.hasErrors) return { kind: "Invalid" };
+      if (sink.hasErrors) return { kind: "InvalidSettings" };
       return { kind: "Settings", settings: buildSettings(record, location([])) };
     }
     case "Integration": {
@@ -120,6 +121,7 @@ function invalidResult(record: Record<string, unknown>, document: ParsedDocument
   const metadata = record.metadata as Record<string, unknown> | undefined;
   const spec = record.spec as Record<string, unknown> | undefined;
   const name = metadata?.name;
+  if (record.kind === "Settings") return { kind: "InvalidSettings" };
   if (typeof name !== "string" || name === "") return { kind: "Invalid" };
   if (record.kind === "Integration") return { kind: "InvalidIntegration", name };
   if (record.kind !== "WorkloadIdentity") return { kind: "Invalid" };
