@@ -20,7 +20,7 @@ export function registerExplain(program: Command): void {
       const { model } = await loadConfig(root);
       const workload = model.workloads.get(options.workload);
       if (workload === undefined) {
-        throw new CliError(`workload ${options.workload} not found${didYouMean(options.workload, model.workloads.keys())}; give it as PROJECT/NAME`);
+        throw new CliError(`workload ${options.workload} not found; give it as PROJECT/NAME${didYouMean(options.workload, model.workloads.keys())}`);
       }
 
       // Installed state comes from the status file, as in an offline plan.
