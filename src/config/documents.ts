@@ -98,8 +98,8 @@ async function checkAndBuild(document: ParsedDocument, sink: FindingSink): Promi
 }
 
 /**
- * A source location whose line and column are computed on first read, because a
- * position needs a syntax tree that a file without findings never builds. Reading
+ * Returns a source location whose line and column are computed on first read, because
+ * a position needs a syntax tree that a file without findings never builds. Reading
  * them (or spreading the object) builds the tree of the file once.
  */
 function lazyLocation(document: ParsedDocument, path: NodePath): SourceLocation {

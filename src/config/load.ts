@@ -12,7 +12,7 @@ import { isMapping } from "./values.js";
 import type { ParsedDocument } from "./yaml.js";
 import { parseConfigFile } from "./yaml.js";
 
-/** What one file contributed: its documents' results and its own diagnostics. */
+/** The results and diagnostics of the documents of one file. */
 interface FileOutcome {
   file: string;
   results: DocumentResult[];
@@ -26,8 +26,8 @@ interface FileOutcome {
  * outside dot folders, except the status file. Never throws for bad content; every
  * problem becomes a diagnostic. Throws only when `root` itself cannot be read.
  *
- * Files are parsed and validated one at a time, so that at most one file's syntax tree
- * is alive at once, whatever the size of the repository.
+ * Files are parsed and validated one at a time. For most files, the syntax tree with
+ * positions is built only when a finding or a source location in that file is read.
  */
 export async function loadConfig(root: string): Promise<LoadedConfig> {
   const absoluteRoot = path.resolve(root);
@@ -69,7 +69,7 @@ export async function loadConfig(root: string): Promise<LoadedConfig> {
   return { root: absoluteRoot, model, diagnostics };
 }
 
-/** The status file path of the first Settings document among `documents`, read before validation. */
+/** Returns the status file path of the first Settings document among `documents`, read before validation. */
 function declaredStatusFile(documents: readonly ParsedDocument[]): string | undefined {
   for (const { value } of documents) {
     if (!isMapping(value) || value.kind !== "Settings") continue;

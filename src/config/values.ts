@@ -1,6 +1,6 @@
 /** Type guards and descriptions for values read from YAML or JSON, before they are trusted. */
 
-/** Whether a value is a mapping: a non-null object that is not an array. */
+/** Returns whether a value is a mapping: a non-null object that is not an array. */
 export function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -48,7 +48,7 @@ const CORE_SCHEMA = jsyaml.FAILSAFE_SCHEMA.extend({
  *   expanded only under the `yaml` package's alias limit);
  * - the text starts a line with `%`, a directive such as `%YAML 1.1`;
  * - js-yaml rejects the text (syntax, duplicate keys, unknown tags);
- * - a document is empty or null, which the `yaml` package tells apart.
+ * - a document is empty or null, which only the `yaml` package distinguishes.
  */
 export function readCoreYaml(text: string): unknown[] | undefined {
   if (text.includes("&") || /^%/m.test(text)) return undefined;

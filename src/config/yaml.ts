@@ -23,8 +23,8 @@ export interface ParsedDocument {
   /**
    * Resolves a node path to a position: the node's own, or its nearest existing
    * ancestor's when the path does not exist. A path may continue into a string that
-   * holds JSON (such as a policy in a `|` block), and `offset` may point at a character
-   * inside a string value; both resolve inside the string when it maps back to the file.
+   * contains JSON, such as a policy in a `|` block. `offset` may point at a character
+   * inside a string value. Both resolve inside the string when it maps back to the file.
    */
   position(path: NodePath, options?: FindingOptions): Position;
   /** The original source text of the scalar at `path`, when it is a scalar. */
@@ -47,9 +47,9 @@ export interface ParseFileResult {
  * with syntax errors is reported and left out, and the other documents of the file
  * are still returned.
  *
- * Most files are read with js-yaml, which is fast but keeps no positions; their
+ * Most files are read with js-yaml, which is fast but keeps no positions. Their
  * positions come from a parse with the `yaml` package made on the first request, so a
- * file without findings is never parsed twice. Files that js-yaml does not read the
+ * file without findings is parsed only once. Files that js-yaml does not read the
  * same way (see {@link readCoreYaml}) are parsed with the `yaml` package only.
  */
 export function parseConfigFile(file: ConfigFile): ParseFileResult {

@@ -70,7 +70,7 @@ export class WorkloadIndex {
       return;
     }
     if (scope.matchAllTags) {
-      // Every match has every tag, so the smallest tag bucket holds them all.
+      // Every match has every tag, so the smallest tag bucket contains them all.
       for (const position of smallest(tags.map((tag) => buckets.get(tag) ?? []))) {
         if (this.tagsAdmitAt(scope, position)) result.push(position);
       }
@@ -94,7 +94,7 @@ export class WorkloadIndex {
     return scope.matchAllTags ? scope.tags.every((tag) => tags.has(tag)) : scope.tags.some((tag) => tags.has(tag));
   }
 
-  /** Whether a workload has every tag of `scope`. */
+  /** Returns whether the workload at `position` has every tag of `scope`. */
   private tagsAdmitAt(scope: Scope, position: number): boolean {
     const tags = this.tagSets[position];
     if (tags === undefined) return false;

@@ -174,6 +174,7 @@ const cases: PolicyCase[] = [
     policy: allow({ NotAction: "s3:*", Resource: "*" }),
     expected: [["warning", "aws-policy-admin", "policy.Statement[0].NotAction", "including iam:PassRole"]],
   },
+  { name: "NotAction of every action", policy: allow({ NotAction: "*", Resource: "*" }), expected: [] },
   { name: "character outside Latin-1", policy: allow({ Sid: "Ok", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/€" }), expected: [["error", "aws-policy-charset", "policy.Statement[0].Resource", "U+20AC"]] },
 ];
 

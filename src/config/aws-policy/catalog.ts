@@ -106,7 +106,7 @@ export class ActionCatalog {
 
 let shared: ActionCatalog | undefined;
 
-/** The catalog shared by every validation in the process, created on first use. */
+/** Returns the catalog shared by every validation in the process, creating it on first use. */
 export function actionCatalog(): ActionCatalog {
   shared ??= new ActionCatalog();
   return shared;
@@ -114,6 +114,11 @@ export function actionCatalog(): ActionCatalog {
 
 /** Converts an IAM wildcard pattern (`*` and `?`) into a case-insensitive regular expression. */
 export function wildcardRegExp(pattern: string): RegExp {
-  const source = [...pattern].map((char) => (char === "*" ? ".*" : char === "?" ? "." : char.replace(/[.+^${}()|[\]\\]/g, "\\$&"))).join("");
+  let source = "";
+  for (const char of pattern) {
+    if (char === "*") source += ".*";
+    else if (char === "?") source += ".";
+    else source += char.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  }
   return new RegExp(`^${source}$`, "i");
 }

@@ -41,7 +41,7 @@ const OPERATORS: Readonly<Record<string, ValueKind>> = {
 
 const SET_QUALIFIERS = ["ForAllValues", "ForAnyValue"];
 
-/** Every operator spelling IAM accepts, for suggestions. */
+/** Operator spellings that IAM accepts, for suggestions. */
 const ALL_OPERATORS: readonly string[] = Object.keys(OPERATORS).flatMap((base) => {
   const forms = base === "Null" ? [base] : [base, `${base}IfExists`];
   return [...forms, ...SET_QUALIFIERS.flatMap((qualifier) => forms.map((form) => `${qualifier}:${form}`))];
@@ -66,7 +66,7 @@ interface ParsedOperator {
   setQualifier: string | undefined;
 }
 
-/** What the condition check needs besides the policy. */
+/** Inputs of the condition check besides the policy. */
 export interface ConditionContext {
   catalog: ActionCatalog;
   /** The text of a scalar as written in the source file, to catch numbers YAML rewrote. */

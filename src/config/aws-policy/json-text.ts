@@ -18,8 +18,8 @@ export function parsePolicyJson(text: string, sink: FindingSink, path: NodePath)
     const reason = error instanceof Error ? error.message : String(error);
     const offset = syntaxErrorOffset(text, reason);
     // The diagnostic's line and column replace the offset that V8 names.
-    const shown = reason.replace(/ in JSON at position [0-9]+.*$/, "");
-    sink.error(path, "aws-policy-json", `is a string but not valid JSON (${shown}); write the policy as a YAML mapping or fix the JSON`, offset === undefined ? {} : { offset });
+    const problem = reason.replace(/ in JSON at position [0-9]+.*$/, "");
+    sink.error(path, "aws-policy-json", `is a string but not valid JSON (${problem}); write the policy as a YAML mapping or fix the JSON`, offset === undefined ? {} : { offset });
     return undefined;
   }
   if (!isMapping(parsed)) {

@@ -13,7 +13,7 @@ export const ESCALATION_ACTIONS = ["iam:PassRole", "iam:Create*", "iam:Put*", "s
 
 const ESCALATION_PATTERNS = ESCALATION_ACTIONS.map((action) => wildcardRegExp(action));
 
-/** How many expanded action names a warning lists before it says how many more there are. */
+/** Number of expanded action names a warning lists before it gives the count of the rest. */
 const LISTED_ACTIONS = 4;
 
 /**
@@ -32,6 +32,8 @@ export async function warnRiskyGrants(statements: readonly StatementSummary[], e
     const where = resource.key === "NotResource" ? "on every resource except those in NotResource" : 'on Resource "*"';
 
     if (action.key === "NotAction") {
+      // NotAction "*" excludes every action, so the statement grants nothing.
+      if (action.entries.some((entry) => entry.value === "*")) continue;
       const granted = await escalationActionsNotExcluded(action.entries.map((entry) => entry.value), catalog);
       const including = granted.length > 0 ? `, including ${listActions(granted)}` : "";
       sink.warning(action.path, "aws-policy-admin", `with Allow grants every action of every service except the ones listed ${where}${including}; list the actions the workload needs in Action instead`, {
@@ -60,9 +62,8 @@ export async function warnRiskyGrants(statements: readonly StatementSummary[], e
   }
 }
 
-/** The escalation actions that a NotAction list leaves granted. */
+/** Returns the escalation actions that a NotAction list leaves granted. */
 async function escalationActionsNotExcluded(notActions: readonly string[], catalog: ActionCatalog): Promise<string[]> {
-  if (notActions.includes("*")) return [];
   const excluded = notActions.map((pattern) => wildcardRegExp(pattern));
   const granted: string[] = [];
   for (const escalation of ESCALATION_ACTIONS) {
