@@ -105,12 +105,16 @@ async function checkAndBuild(document: ParsedDocument, sink: FindingSink): Promi
 function lazyLocation(document: ParsedDocument, path: NodePath): SourceLocation {
   let position: Position | undefined;
   const resolve = (): Position => (position ??= document.position(path));
-  const location = { file: document.file, line: 0, column: 0 };
-  Object.defineProperties(location, {
-    line: { enumerable: true, get: () => resolve().line },
-    column: { enumerable: true, get: () => resolve().column },
-  });
-  return location;
+  // Accessors of an object literal are own enumerable properties, so JSON and spreads see them.
+  return {
+    file: document.file,
+    get line() {
+      return resolve().line;
+    },
+    get column() {
+      return resolve().column;
+    },
+  };
 }
 
 /**

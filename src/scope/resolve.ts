@@ -106,8 +106,7 @@ function selectFor(lists: AvailableLists | undefined, frozen: string | undefined
   if (frozen !== undefined) {
     return { selected: frozen, shadowed: candidates, notInstalled, frozen: true };
   }
-  const [selected = null, ...shadowed] = candidates;
-  return { selected, shadowed, notInstalled, frozen: false };
+  return { selected: candidates[0] ?? null, shadowed: candidates.slice(1), notInstalled, frozen: false };
 }
 
 function appendTo(map: Map<string, string[]>, key: string, value: string): void {
