@@ -24,7 +24,7 @@ afterAll(async () => {
   await rm(example, { recursive: true, force: true });
 });
 
-/** The validator of one `$defs` entry of the status schema, such as the workload mapping. */
+/** Returns a validator of one part of the status schema, such as the workload mapping. */
 function statusValidator(pointer: string): (value: unknown) => boolean {
   const ajv = new Ajv2020({ strict: true, strictRequired: false, allowUnionTypes: true });
   ajv.addKeyword({ keyword: "x-message", schemaType: "string" });
@@ -35,7 +35,7 @@ function statusValidator(pointer: string): (value: unknown) => boolean {
   return (value) => validate(value);
 }
 
-/** A status file in which every identity of the example is installed as written. */
+/** Builds a status file in which every identity of the repository is installed as written. */
 async function installedStatus(root: string): Promise<StatusFile> {
   const { model } = await loadConfig(root);
   const identities: StatusFile["identities"] = {};

@@ -16,7 +16,7 @@ function readSchema(file: string): Schema {
   return JSON.parse(readFileSync(path.join(SCHEMA_DIR, file), "utf8")) as Schema;
 }
 
-/** An ajv 2020-12 instance in strict mode holding every schema, addressed by file name as editors resolve them. */
+/** Returns an ajv 2020-12 instance in strict mode with every schema, addressed by file name as editors resolve them. */
 function schemaAjv(): Ajv2020 {
   const ajv = new Ajv2020({ strict: true, strictRequired: false, allErrors: true, allowUnionTypes: true });
   ajv.addKeyword({ keyword: "x-message", schemaType: "string" });

@@ -196,7 +196,7 @@ describe("resolveSelections", () => {
   });
 });
 
-/** The selection rules written as directly as possible: every identity against every workload. */
+/** Applies the selection rules as directly as possible: every identity against every workload. */
 function referenceSelections(model: ConfigModel, isInstalled: (name: string) => boolean): Record<string, Partial<Record<Provider, ProviderSelection>>> {
   const result: Record<string, Partial<Record<Provider, ProviderSelection>>> = {};
   const names = [...model.identities.keys()].sort(compareBytes);
@@ -228,7 +228,9 @@ function randomModel(next: () => number): ConfigModel {
   const some = (items: string[]): string[] => items.filter(() => next() < 0.4);
   const identities = Array.from({ length: 12 }, (_, index) => {
     const roll = next();
-    const chosenProjects = roll < 0.2 ? "*" : roll < 0.3 ? undefined : some(projects);
+    let chosenProjects: "*" | string[] | undefined = some(projects);
+    if (roll < 0.2) chosenProjects = "*";
+    else if (roll < 0.3) chosenProjects = undefined;
     const chosenTags = next() < 0.3 ? undefined : some(tags);
     return identity(`id-${index}`, {
       provider: next() < 0.6 ? "aws" : "gcp",

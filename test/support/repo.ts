@@ -34,7 +34,7 @@ export async function removeRepos(): Promise<void> {
   await Promise.all(created.splice(0).map((root) => rm(root, { recursive: true, force: true })));
 }
 
-/** An AWS WorkloadIdentity document with the given name, integration and policy YAML (indented under `policy:`). */
+/** Returns an AWS WorkloadIdentity document with the given name, integration and policy YAML (indented under `policy:`). */
 export function awsIdentity(name: string, policy: string, options: { integration?: string } = {}): string {
   return [
     "apiVersion: wid/v1",
