@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -218,6 +218,25 @@ describe("explain --format json", () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
     expect(result.stderr).toBe('wid: error: workload shop/apj not found; give it as PROJECT/NAME; did you mean "shop/api"?\n');
+  });
+
+  it("agrees with the plan on a frozen selection", async () => {
+    const workload = "apiVersion: wid/v1\nkind: Workload\nmetadata: { name: api, project: shop }\nspec: { type: service }\n";
+    const root = await writeRepo({ "identities/aws-a.yaml": awsIdentity("aws-a", SIMPLE_POLICY), "identities/aws-b.yaml": awsIdentity("aws-b", SIMPLE_POLICY), "workloads/shop.yaml": workload });
+    const status = await installedStatus(root);
+    status.workloads["shop/api"] = {
+      aws: { identity: "aws-a", description: null, integration: "aws-prod", createdAt: null, ready: true, env: {}, files: [], shadowed: ["aws-b"], notInstalled: [] },
+    };
+    await writeStatusFile(root, ".wid/status.yaml", status);
+    // Break aws-a: it becomes invalid and keeps its mapping.
+    await writeFile(path.join(root, "identities/aws-a.yaml"), awsIdentity("aws-a", SIMPLE_POLICY.replace("s3:GetObject", "s3:GetObjekt")));
+
+    const plan = JSON.parse((await runCli(["plan", ".", "--offline", "--format", "json"], { cwd: root })).stdout) as { workloads: Record<string, { aws?: { identity: string | null; shadowed: string[] } }> };
+    const explained = JSON.parse((await runCli(["explain", ".", "--workload", "shop/api", "--format", "json"], { cwd: root })).stdout) as { providers: { aws?: { selected: string | null } } };
+
+    expect(plan.workloads["shop/api"]?.aws?.identity).toBe("aws-a");
+    expect(plan.workloads["shop/api"]?.aws?.shadowed).toEqual(["aws-b"]);
+    expect(explained.providers.aws?.selected).toBe("aws-a");
   });
 
   it("prints text by default", async () => {

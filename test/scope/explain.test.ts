@@ -70,6 +70,16 @@ describe("explainWorkload", () => {
     });
   });
 
+  it("keeps the frozen selection of an invalid identity", () => {
+    const frozen = explainWorkload(model, api, () => false, { gcp: "gcp-broken" });
+    const reasons = Object.fromEntries((frozen.providers.gcp?.candidates ?? []).map((candidate) => [candidate.identity, candidate.reasons]));
+
+    expect(frozen.providers.gcp?.selected).toBe("gcp-broken");
+    expect(frozen.providers.aws?.selected).toBe("aws-1");
+    expect(reasons["gcp-uploads"]?.[2]).toBe("candidate, but shadowed by gcp-broken, which keeps its last selection while its file is invalid");
+    expect(reasons["gcp-broken"]?.[1]).toBe("selected: the last status maps this workload to it, and the mapping is kept until the file is fixed");
+  });
+
   it("counts an installed identity as a candidate", () => {
     const installed = explainWorkload(model, api, (name) => name === "aws-2-pending");
     const pending = installed.providers.aws?.candidates.find((candidate) => candidate.identity === "aws-2-pending");

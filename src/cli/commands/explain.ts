@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 
 import { loadConfig } from "../../config/load.js";
+import { frozenSelections } from "../../plan/frozen.js";
 import { explainWorkload } from "../../scope/explain.js";
 import type { Explanation } from "../../scope/explain.js";
 import { readStatusFile } from "../../status/file.js";
@@ -26,7 +27,8 @@ export function registerExplain(program: Command): void {
       // Installed state comes from the status file, as in an offline plan.
       const status = model.settings === undefined ? undefined : (await readStatusFile(root, model.settings.statusFile)).status;
       const isInstalled = (name: string): boolean => (status?.identities[name]?.installedHash ?? null) !== null;
-      const explanation = explainWorkload(model, workload, isInstalled);
+      const frozen = frozenSelections(model, status).get(options.workload) ?? {};
+      const explanation = explainWorkload(model, workload, isInstalled, frozen);
 
       console.log(options.format === "json" ? JSON.stringify(explanation, null, 2) : formatExplanation(explanation));
       process.exitCode = EXIT.ok;
