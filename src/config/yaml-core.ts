@@ -49,6 +49,11 @@ const CORE_SCHEMA = jsyaml.FAILSAFE_SCHEMA.extend({
  * - the text starts a line with `%`, a directive such as `%YAML 1.1`;
  * - js-yaml rejects the text (syntax, duplicate keys, unknown tags);
  * - a document is empty or null, which only the `yaml` package distinguishes.
+ *
+ * NOTE: plain scalars resolve the same way in both parsers (tested), but a few rare
+ * constructs differ. js-yaml accepts a flow collection continued at a lower indentation
+ * than YAML allows, which the `yaml` package rejects. `!!float 1` is 1 here and "1"
+ * there, and a mapping key that is a list becomes a different string in each.
  */
 export function readCoreYaml(text: string): unknown[] | undefined {
   if (text.includes("&") || /^%/m.test(text)) return undefined;
