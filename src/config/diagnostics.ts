@@ -38,17 +38,28 @@ export interface PathFinding {
   message: string;
   /** Point at the key of the last path segment instead of its value. */
   atKey?: boolean;
+  /**
+   * Character offset inside the string value at `path`, for a finding inside embedded
+   * text such as a JSON policy. Used when the value maps back to the file; ignored otherwise.
+   */
+  offset?: number;
+}
+
+/** Where a finding points besides its path. */
+export interface FindingOptions {
+  atKey?: boolean;
+  offset?: number;
 }
 
 /** Collects the findings of one validator run against one document. */
 export class FindingSink {
   readonly findings: PathFinding[] = [];
 
-  error(path: NodePath, code: string, message: string, options: { atKey?: boolean } = {}): void {
+  error(path: NodePath, code: string, message: string, options: FindingOptions = {}): void {
     this.findings.push({ path, severity: "error", code, message, ...options });
   }
 
-  warning(path: NodePath, code: string, message: string, options: { atKey?: boolean } = {}): void {
+  warning(path: NodePath, code: string, message: string, options: FindingOptions = {}): void {
     this.findings.push({ path, severity: "warning", code, message, ...options });
   }
 

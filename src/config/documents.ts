@@ -1,3 +1,4 @@
+import { parsePolicyJson } from "./aws-policy/json-text.js";
 import { validateAwsPolicy } from "./aws-policy/validate.js";
 import type { Diagnostic, NodePath } from "./diagnostics.js";
 import { FindingSink } from "./diagnostics.js";
@@ -10,7 +11,7 @@ import { didYouMean } from "./suggest.js";
 import { validateIdentityDocument } from "./validate-identity.js";
 import { validateIntegrationSpec } from "./validate-integration.js";
 import { validateSettingsSpec } from "./validate-settings.js";
-import type { ParsedDocument } from "./yaml.js";
+import type { ParsedDocument, Position } from "./yaml.js";
 import { toDiagnostic } from "./yaml.js";
 
 export const API_VERSION = "wid/v1";
@@ -18,6 +19,7 @@ export const API_VERSION = "wid/v1";
 /** The typed result of one document, or the name of an identity that failed validation. */
 export type DocumentResult =
   | { kind: "Settings"; settings: Settings }
+  | { kind: "InvalidSettings" }
   | { kind: "Integration"; integration: Integration }
   | { kind: "InvalidIntegration"; name: string }
   | { kind: "WorkloadIdentity"; identity: WorkloadIdentity }
@@ -59,11 +61,11 @@ async function checkAndBuild(document: ParsedDocument, sink: FindingSink): Promi
   const schemaValid = schemas().validate(kind as DocumentKind, record, sink, document.sourceText);
   if (!schemaValid) return invalidResult(record, document);
 
-  const location = (path: NodePath): SourceLocation => ({ file: document.file, ...document.position(path) });
+  const location = (path: NodePath): SourceLocation => lazyLocation(document, path);
   switch (kind as DocumentKind) {
     case "Settings": {
       validateSettingsSpec(record.spec as Record<string, unknown>, sink);
-      if (sink.hasErrors) return { kind: "Invalid" };
+      if (sink.hasErrors) return { kind: "InvalidSettings" };
       return { kind: "Settings", settings: buildSettings(record, location([])) };
     }
     case "Integration": {
@@ -76,8 +78,12 @@ async function checkAndBuild(document: ParsedDocument, sink: FindingSink): Promi
       const spec = record.spec as Record<string, unknown>;
       let policy: PolicyDocument | undefined;
       if (spec.provider === "aws") {
-        policy = parsePolicy((spec.aws as Record<string, unknown>).policy, sink);
-        if (policy !== undefined) await validateAwsPolicy(policy, sink, ["spec", "aws", "policy"]);
+        // The schema admits a mapping or a string holding JSON.
+        const written = (spec.aws as Record<string, unknown>).policy;
+        const policyPath = ["spec", "aws", "policy"];
+        policy = typeof written === "string" ? parsePolicyJson(written, sink, policyPath) : (written as PolicyDocument);
+        const options = typeof written === "string" ? {} : { sourceText: document.sourceText };
+        if (policy !== undefined) await validateAwsPolicy(policy, sink, policyPath, options);
       }
       if (sink.hasErrors) return invalidResult(record, document);
       const permissionsPath = spec.provider === "aws" ? ["spec", "aws", "policy"] : ["spec", "gcp", "permissions"];
@@ -92,6 +98,26 @@ async function checkAndBuild(document: ParsedDocument, sink: FindingSink): Promi
 }
 
 /**
+ * Returns a source location whose line and column are computed on first read, because
+ * a position needs a syntax tree that a file without findings never builds. Reading
+ * them (or spreading the object) builds the tree of the file once.
+ */
+function lazyLocation(document: ParsedDocument, path: NodePath): SourceLocation {
+  let position: Position | undefined;
+  const resolve = (): Position => (position ??= document.position(path));
+  // Accessors of an object literal are own enumerable properties, so JSON and spreads see them.
+  return {
+    file: document.file,
+    get line() {
+      return resolve().line;
+    },
+    get column() {
+      return resolve().column;
+    },
+  };
+}
+
+/**
  * Keeps the name of an identity or integration whose document is invalid, so that it is
  * reported as invalid and keeps its last installed state instead of looking removed.
  */
@@ -99,6 +125,7 @@ function invalidResult(record: Record<string, unknown>, document: ParsedDocument
   const metadata = record.metadata as Record<string, unknown> | undefined;
   const spec = record.spec as Record<string, unknown> | undefined;
   const name = metadata?.name;
+  if (record.kind === "Settings") return { kind: "InvalidSettings" };
   if (typeof name !== "string" || name === "") return { kind: "Invalid" };
   if (record.kind === "Integration") return { kind: "InvalidIntegration", name };
   if (record.kind !== "WorkloadIdentity") return { kind: "Invalid" };
@@ -106,25 +133,8 @@ function invalidResult(record: Record<string, unknown>, document: ParsedDocument
   const integration = typeof spec?.integration === "string" ? spec.integration : undefined;
   return {
     kind: "InvalidIdentity",
-    identity: { name, ...(provider !== undefined ? { provider } : {}), ...(integration !== undefined ? { integration } : {}), source: { file: document.file, ...document.position(["metadata", "name"]) } },
+    identity: { name, ...(provider !== undefined ? { provider } : {}), ...(integration !== undefined ? { integration } : {}), source: lazyLocation(document, ["metadata", "name"]) },
   };
-}
-
-/** Accepts the policy as a mapping or as a string holding JSON. */
-function parsePolicy(policy: unknown, sink: FindingSink): PolicyDocument | undefined {
-  if (typeof policy !== "string") return policy as PolicyDocument;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(policy);
-  } catch (error) {
-    sink.error(["spec", "aws", "policy"], "aws-policy-json", `is a string but not valid JSON (${(error as Error).message}); write the policy as a YAML mapping or fix the JSON`);
-    return undefined;
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    sink.error(["spec", "aws", "policy"], "aws-policy-json", "must hold a JSON object with Version and Statement");
-    return undefined;
-  }
-  return parsed as PolicyDocument;
 }
 
 function buildSettings(record: Record<string, unknown>, source: SourceLocation): Settings {

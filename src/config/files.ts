@@ -1,4 +1,5 @@
-import { lstat, open, readdir } from "node:fs/promises";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 
 import type { Diagnostic } from "./diagnostics.js";
@@ -63,43 +64,70 @@ export async function listConfigFiles(root: string): Promise<{ files: string[]; 
 
 /**
  * Reads the listed files, rejecting those over {@link MAX_FILE_BYTES} without reading
- * them and those that are not UTF-8 text.
+ * them, those that are not UTF-8 text, and those that cannot be opened. Results keep
+ * the order of `relativePaths`.
+ *
+ * The reads are synchronous: for thousands of small files, promise-based reads cost
+ * several times more CPU (10,500 files of the resolve benchmark: about 0.8 s against
+ * 0.1 s on 2 cores), and the parsing that follows blocks the event loop longer anyway.
  */
 export async function readConfigFiles(root: string, relativePaths: readonly string[]): Promise<ReadFilesResult> {
   const result: ReadFilesResult = { files: [], rejected: [], diagnostics: [] };
-
   for (const file of relativePaths) {
-    const reject = (code: string, message: string): void => {
+    const outcome = readConfigFile(path.join(root, file));
+    if ("text" in outcome) {
+      result.files.push({ file, text: outcome.text });
+    } else {
       result.rejected.push(file);
-      result.diagnostics.push({ file, line: 1, column: 1, severity: "error", code, message });
-    };
+      result.diagnostics.push({ file, line: 1, column: 1, severity: "error", code: outcome.code, message: outcome.message });
+    }
+  }
+  return result;
+}
 
-    const absolute = path.join(root, file);
-    const info = await lstat(absolute);
-    if (info.size > MAX_FILE_BYTES) {
-      reject(
-        "file-too-large",
-        `file is ${formatBytes(info.size)}, over the limit of ${formatBytes(MAX_FILE_BYTES)}; split it into smaller files or move it out of the config directory`,
-      );
-      continue;
-    }
+type ReadOutcome = { text: string } | { code: string; message: string };
 
-    const bytes = await readAtMost(absolute, MAX_FILE_BYTES + 1);
-    if (bytes.includes(0)) {
-      reject("file-binary", "file contains NUL bytes and is not YAML text; remove it or rename it so that it does not end in .yaml or .yml");
-      continue;
-    }
-    let text: string;
-    try {
-      text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
-    } catch {
-      reject("file-not-utf8", "file is not valid UTF-8 text; save it as UTF-8");
-      continue;
-    }
-    result.files.push({ file, text });
+/** O_NOFOLLOW makes the open fail when a file was replaced by a symbolic link after listing. */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
+
+function readConfigFile(absolute: string): ReadOutcome {
+  let descriptor: number;
+  try {
+    descriptor = openSync(absolute, OPEN_FLAGS);
+  } catch (error) {
+    return { code: "file-unreadable", message: `file could not be opened (${errorCode(error)}); check that it is a regular file that wid may read` };
   }
 
-  return result;
+  try {
+    const size = fstatSync(descriptor).size;
+    if (size > MAX_FILE_BYTES) {
+      return {
+        code: "file-too-large",
+        message: `file is ${formatBytes(size)}, over the limit of ${formatBytes(MAX_FILE_BYTES)}; split it into smaller files or move it out of the config directory`,
+      };
+    }
+    // One byte more than the size shows a file that grew since; the cap still holds.
+    const bytes = readAtMost(descriptor, size + 1);
+    if (bytes.length > MAX_FILE_BYTES) {
+      return { code: "file-too-large", message: `file is over the limit of ${formatBytes(MAX_FILE_BYTES)}; split it into smaller files or move it out of the config directory` };
+    }
+    if (bytes.includes(0)) {
+      return { code: "file-binary", message: "file contains NUL bytes and is not YAML text; remove it or rename it so that it does not end in .yaml or .yml" };
+    }
+    try {
+      return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes) };
+    } catch {
+      return { code: "file-not-utf8", message: "file is not valid UTF-8 text; save it as UTF-8" };
+    }
+  } catch (error) {
+    return { code: "file-unreadable", message: `file could not be read (${errorCode(error)}); check that it is a regular file that wid may read` };
+  } finally {
+    closeSync(descriptor);
+  }
+}
+
+function errorCode(error: unknown): string {
+  return error instanceof Error && "code" in error && typeof error.code === "string" ? error.code : String(error);
 }
 
 /**
@@ -127,20 +155,15 @@ function isYamlName(name: string): boolean {
   return name.endsWith(".yaml") || name.endsWith(".yml");
 }
 
-async function readAtMost(file: string, maxBytes: number): Promise<Buffer> {
-  const handle = await open(file, "r");
-  try {
-    const buffer = Buffer.alloc(maxBytes);
-    let total = 0;
-    while (total < maxBytes) {
-      const { bytesRead } = await handle.read(buffer, total, maxBytes - total, total);
-      if (bytesRead === 0) break;
-      total += bytesRead;
-    }
-    return buffer.subarray(0, total);
-  } finally {
-    await handle.close();
+function readAtMost(descriptor: number, maxBytes: number): Buffer {
+  const buffer = Buffer.alloc(Math.min(maxBytes, MAX_FILE_BYTES + 1));
+  let total = 0;
+  while (total < buffer.length) {
+    const bytesRead = readSync(descriptor, buffer, total, buffer.length - total, total);
+    if (bytesRead === 0) break;
+    total += bytesRead;
   }
+  return buffer.subarray(0, total);
 }
 
 function formatBytes(bytes: number): string {

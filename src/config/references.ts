@@ -17,6 +17,8 @@ export function assembleModel(results: readonly DocumentResult[], files: readonl
   };
 
   let settings: Settings | undefined;
+  // An invalid Settings document has its own errors; it is not also reported as missing.
+  let invalidSettings = false;
   const integrations = new Map<string, Integration>();
   const invalidIntegrations = new Set<string>();
   const identities = new Map<string, WorkloadIdentity>();
@@ -75,12 +77,15 @@ export function assembleModel(results: readonly DocumentResult[], files: readonl
         }
         break;
       }
+      case "InvalidSettings":
+        invalidSettings = true;
+        break;
       case "Invalid":
         break;
     }
   }
 
-  if (settings === undefined && (identitySources.size > 0 || integrationSources.size > 0)) {
+  if (settings === undefined && !invalidSettings && (identitySources.size > 0 || integrationSources.size > 0)) {
     const first = [...identitySources.values(), ...integrationSources.values()][0];
     if (first !== undefined) {
       error({ file: first.file, line: 1, column: 1 }, "settings-missing", "the repository has no Settings document; add one with spec.issuer, the URL of wid's OIDC issuer");

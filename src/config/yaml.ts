@@ -1,9 +1,11 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } from "yaml";
 import type { Document, Node, Pair } from "yaml";
 
-import type { Diagnostic, NodePath, PathFinding } from "./diagnostics.js";
+import type { Diagnostic, FindingOptions, NodePath, PathFinding } from "./diagnostics.js";
 import { formatPath } from "./diagnostics.js";
+import { embeddedText } from "./embedded-text.js";
 import type { ConfigFile } from "./files.js";
+import { readCoreYaml } from "./yaml-core.js";
 
 /**
  * Maximum number of alias expansions per document. Config files rarely need aliases at
@@ -18,8 +20,13 @@ export interface ParsedDocument {
   index: number;
   /** The document converted to plain JavaScript values. */
   value: unknown;
-  /** Resolves a node path to a position; see {@link locate}. */
-  position(path: NodePath, options?: { atKey?: boolean }): Position;
+  /**
+   * Resolves a node path to a position: the node's own, or its nearest existing
+   * ancestor's when the path does not exist. A path may continue into a string that
+   * contains JSON, such as a policy in a `|` block. `offset` may point at a character
+   * inside a string value. Both resolve inside the string when it maps back to the file.
+   */
+  position(path: NodePath, options?: FindingOptions): Position;
   /** The original source text of the scalar at `path`, when it is a scalar. */
   sourceText(path: NodePath): string | undefined;
 }
@@ -39,11 +46,41 @@ export interface ParseFileResult {
  * and `on` stay strings. Duplicate keys and excessive aliases are errors. A document
  * with syntax errors is reported and left out, and the other documents of the file
  * are still returned.
+ *
+ * Most files are read with js-yaml, which is fast but keeps no positions. Their
+ * positions come from a parse with the `yaml` package made on the first request, so a
+ * file without findings is parsed only once. Files that js-yaml does not read the
+ * same way (see {@link readCoreYaml}) are parsed with the `yaml` package only.
  */
 export function parseConfigFile(file: ConfigFile): ParseFileResult {
+  const values = readCoreYaml(file.text);
+  if (values === undefined) return parseWithPositions(file);
+
+  let tree: SyntaxTree | undefined;
+  const treeOf = (): SyntaxTree => (tree ??= parseSyntaxTree(file.text));
+  return {
+    diagnostics: [],
+    documents: values.map((value, index) => ({
+      file: file.file,
+      index,
+      value,
+      position: (path, options) => treeOf().position(index, path, options ?? {}),
+      sourceText: (path) => treeOf().sourceText(index, path),
+    })),
+  };
+}
+
+/** The documents of a file as parsed by the `yaml` package, with their positions. */
+interface SyntaxTree {
+  documents: Document.Parsed[];
+  at(offset: number): Position;
+  position(index: number, path: NodePath, options: FindingOptions): Position;
+  sourceText(index: number, path: NodePath): string | undefined;
+}
+
+function parseSyntaxTree(text: string): SyntaxTree {
   const lineCounter = new LineCounter();
-  const result: ParseFileResult = { documents: [], diagnostics: [] };
-  const parsed = parseAllDocuments(file.text, {
+  const parsed = parseAllDocuments(text, {
     lineCounter,
     schema: "core",
     version: "1.2",
@@ -54,19 +91,36 @@ export function parseConfigFile(file: ConfigFile): ParseFileResult {
   });
   // An empty stream (comments only) has no documents.
   const documents: Document.Parsed[] = Array.isArray(parsed) ? parsed : [];
+  const at = (offset: number): Position => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+  return {
+    documents,
+    at,
+    position(index, path, options) {
+      const doc = documents[index];
+      return doc === undefined ? { line: 1, column: 1 } : at(locateOffset(doc, text, path, options));
+    },
+    sourceText(index, path) {
+      const doc = documents[index];
+      const node = doc === undefined ? undefined : findNode(doc, path);
+      return node !== undefined && isScalar(node) ? (node.source ?? undefined) : undefined;
+    },
+  };
+}
 
-  documents.forEach((doc, index) => {
-    const at = (offset: number): Position => {
-      const { line, col } = lineCounter.linePos(offset);
-      return { line, column: col };
-    };
+/** Parses a file with the `yaml` package only, reporting syntax errors and the alias limit with positions. */
+function parseWithPositions(file: ConfigFile): ParseFileResult {
+  const result: ParseFileResult = { documents: [], diagnostics: [] };
+  const tree = parseSyntaxTree(file.text);
 
+  tree.documents.forEach((doc, index) => {
     if (doc.errors.length > 0) {
       for (const error of doc.errors) {
-        const position = at(error.pos[0]);
         result.diagnostics.push({
           file: file.file,
-          ...position,
+          ...tree.at(error.pos[0]),
           severity: "error",
           code: error.code === "DUPLICATE_KEY" ? "yaml-duplicate-key" : "yaml-syntax",
           message: describeYamlError(error.code, error.message),
@@ -80,11 +134,10 @@ export function parseConfigFile(file: ConfigFile): ParseFileResult {
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (error) {
-      const position = at(doc.contents.range[0]);
       const tooMany = error instanceof ReferenceError;
       result.diagnostics.push({
         file: file.file,
-        ...position,
+        ...tree.at(doc.contents.range[0]),
         severity: "error",
         code: tooMany ? "yaml-alias-limit" : "yaml-syntax",
         message: tooMany
@@ -98,11 +151,8 @@ export function parseConfigFile(file: ConfigFile): ParseFileResult {
       file: file.file,
       index,
       value,
-      position: (path, options) => at(locateOffset(doc, path, options?.atKey ?? false)),
-      sourceText: (path) => {
-        const node = findNode(doc, path);
-        return node !== undefined && isScalar(node) ? node.source ?? undefined : undefined;
-      },
+      position: (path, options) => tree.position(index, path, options ?? {}),
+      sourceText: (path) => tree.sourceText(index, path),
     });
   });
 
@@ -111,7 +161,10 @@ export function parseConfigFile(file: ConfigFile): ParseFileResult {
 
 /** Converts a validator finding into a diagnostic positioned on its node. */
 export function toDiagnostic(document: ParsedDocument, finding: PathFinding): Diagnostic {
-  const position = document.position(finding.path, { atKey: finding.atKey ?? false });
+  const position = document.position(finding.path, {
+    atKey: finding.atKey ?? false,
+    ...(finding.offset !== undefined ? { offset: finding.offset } : {}),
+  });
   const field = finding.path.length > 0 ? formatPath(finding.path) : undefined;
   return {
     file: document.file,
@@ -127,7 +180,8 @@ export function toDiagnostic(document: ParsedDocument, finding: PathFinding): Di
  * Returns the source offset of the node at `path`, or of its nearest existing ancestor
  * when the path does not exist (a missing field is reported on its parent).
  */
-function locateOffset(doc: Document.Parsed, path: NodePath, atKey: boolean): number {
+function locateOffset(doc: Document.Parsed, source: string, path: NodePath, options: FindingOptions): number {
+  const atKey = options.atKey ?? false;
   let node: Node | null = doc.contents;
   let offset = node?.range?.[0] ?? 0;
 
@@ -136,6 +190,12 @@ function locateOffset(doc: Document.Parsed, path: NodePath, atKey: boolean): num
     const segment = path[i];
     const isLast = i === path.length - 1;
 
+    if (isScalar(node)) {
+      // The rest of the path is inside a string holding JSON, such as a policy.
+      const embedded = embeddedText(source, node);
+      const inner = embedded?.valueOffset(path.slice(i), atKey);
+      return embedded !== undefined && inner !== undefined ? embedded.fileOffset(inner) : offset;
+    }
     if (isMap(node)) {
       const pair: Pair | undefined = node.items.find((item) => isPair(item) && keyEquals(item.key, segment));
       if (pair === undefined) break;
@@ -152,6 +212,10 @@ function locateOffset(doc: Document.Parsed, path: NodePath, atKey: boolean): num
     if (node?.range != null) offset = node.range[0];
   }
 
+  if (options.offset !== undefined && node !== null && isScalar(node)) {
+    const embedded = embeddedText(source, node);
+    if (embedded !== undefined) return embedded.fileOffset(options.offset);
+  }
   return offset;
 }
 

@@ -29,14 +29,19 @@ export interface Explanation {
  * Explains, for every identity of every provider, whether the workload gets it and
  * why: the project restriction, the tag restriction, the candidate rule, and the
  * selection by byte order of names. Invalid identities are listed with that reason.
+ *
+ * `frozen` contains the workload's previous selections of identities that are invalid now,
+ * as `resolveSelections` receives them. Such an identity stays selected, and the valid
+ * candidates are shadowed by it. Default: none.
  */
-export function explainWorkload(model: ConfigModel, workload: Workload, isInstalled: InstalledCheck): Explanation {
+export function explainWorkload(model: ConfigModel, workload: Workload, isInstalled: InstalledCheck, frozen: Partial<Record<Provider, string>> = {}): Explanation {
   const index = new WorkloadIndex([workload]);
   const providers: Partial<Record<Provider, ProviderExplanation>> = {};
 
   for (const provider of PROVIDERS) {
     const candidates: CandidateExplanation[] = [];
-    let selected: string | null = null;
+    const frozenSelection = frozen[provider];
+    let selected: string | null = frozenSelection ?? null;
 
     for (const identity of model.identities.values()) {
       if (identity.provider !== provider) continue;
@@ -52,6 +57,8 @@ export function explainWorkload(model: ConfigModel, workload: Workload, isInstal
       } else if (selected === null) {
         selected = identity.name;
         reasons.push(`candidate (${installed ? "installed" : "install: true"}); selected as the first candidate in byte order of names`);
+      } else if (selected === frozenSelection) {
+        reasons.push(`candidate, but shadowed by ${frozenSelection}, which keeps its last selection while its file is invalid`);
       } else {
         reasons.push(`candidate, but shadowed by ${selected}, which comes first in byte order of names`);
       }
@@ -60,12 +67,9 @@ export function explainWorkload(model: ConfigModel, workload: Workload, isInstal
 
     for (const invalid of model.invalidIdentities.values()) {
       if (invalid.provider !== provider) continue;
-      candidates.push({
-        identity: invalid.name,
-        available: false,
-        candidate: false,
-        reasons: [`invalid: ${invalid.source.file} has errors, so its scope is unknown; run wid validate`],
-      });
+      const reasons = [`invalid: ${invalid.source.file} has errors, so its scope is unknown; run wid validate`];
+      if (invalid.name === frozenSelection) reasons.push("selected: the last status maps this workload to it, and the mapping is kept until the file is fixed");
+      candidates.push({ identity: invalid.name, available: false, candidate: false, reasons });
     }
 
     if (candidates.length > 0) providers[provider] = { selected, candidates };

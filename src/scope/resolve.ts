@@ -1,5 +1,5 @@
-import type { ConfigModel, Provider, WorkloadIdentity } from "../config/model.js";
-import { PROVIDERS, workloadKey } from "../config/model.js";
+import type { ConfigModel, Provider } from "../config/model.js";
+import { PROVIDERS } from "../config/model.js";
 import { WorkloadIndex } from "./available.js";
 
 /**
@@ -51,32 +51,36 @@ export interface ResolveOptions {
  * using an index of workloads by project and tag.
  */
 export function resolveSelections(model: ConfigModel, options: ResolveOptions): Resolution {
+  // The index numbers workloads in the model's order, so per-workload lists live in an array.
   const index = new WorkloadIndex(model.workloads.values());
-  const available = new Map<string, Record<Provider, WorkloadIdentity[]>>();
+  const available: (Record<Provider, AvailableLists> | undefined)[] = new Array(index.all.length);
 
   // The model's identities are in byte order, so each list below stays sorted.
   for (const identity of model.identities.values()) {
-    for (const workload of index.available(identity.scope)) {
-      const key = workloadKey(workload);
-      let lists = available.get(key);
+    const isCandidate = identity.install || options.isInstalled(identity.name);
+    for (const position of index.availablePositions(identity.scope)) {
+      let lists = available[position];
       if (lists === undefined) {
-        lists = { aws: [], gcp: [] };
-        available.set(key, lists);
+        lists = { aws: { candidates: [], notInstalled: [] }, gcp: { candidates: [], notInstalled: [] } };
+        available[position] = lists;
       }
-      lists[identity.provider].push(identity);
+      const target = lists[identity.provider];
+      if (isCandidate) target.candidates.push(identity.name);
+      else target.notInstalled.push(identity.name);
     }
   }
 
   const workloads = new Map<string, WorkloadSelections>();
   const identityWorkloads = new Map<string, string[]>();
+  let position = 0;
   for (const key of model.workloads.keys()) {
-    const lists = available.get(key);
+    const lists = available[position++];
     const frozen = options.frozen?.get(key);
     if (lists === undefined && frozen === undefined) continue;
 
     const selections: WorkloadSelections = {};
     for (const provider of PROVIDERS) {
-      const selection = selectFor(lists?.[provider] ?? [], frozen?.[provider], options.isInstalled);
+      const selection = selectFor(lists?.[provider], frozen?.[provider]);
       if (selection === undefined) continue;
       selections[provider] = selection;
       if (selection.selected !== null) appendTo(identityWorkloads, selection.selected, key);
@@ -87,21 +91,22 @@ export function resolveSelections(model: ConfigModel, options: ResolveOptions): 
   return { workloads, identityWorkloads };
 }
 
-function selectFor(identities: readonly WorkloadIdentity[], frozen: string | undefined, isInstalled: InstalledCheck): ProviderSelection | undefined {
-  if (identities.length === 0 && frozen === undefined) return undefined;
+/** The available identities of one provider for one workload, in byte order of names. */
+interface AvailableLists {
+  /** Installed or marked `install: true`. */
+  candidates: string[];
+  notInstalled: string[];
+}
 
-  const candidates: string[] = [];
-  const notInstalled: string[] = [];
-  for (const identity of identities) {
-    if (identity.install || isInstalled(identity.name)) candidates.push(identity.name);
-    else notInstalled.push(identity.name);
-  }
+function selectFor(lists: AvailableLists | undefined, frozen: string | undefined): ProviderSelection | undefined {
+  const candidates = lists?.candidates ?? [];
+  const notInstalled = lists?.notInstalled ?? [];
+  if (candidates.length === 0 && notInstalled.length === 0 && frozen === undefined) return undefined;
 
   if (frozen !== undefined) {
     return { selected: frozen, shadowed: candidates, notInstalled, frozen: true };
   }
-  const [selected = null, ...shadowed] = candidates;
-  return { selected, shadowed, notInstalled, frozen: false };
+  return { selected: candidates[0] ?? null, shadowed: candidates.slice(1), notInstalled, frozen: false };
 }
 
 function appendTo(map: Map<string, string[]>, key: string, value: string): void {

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 
 import { loadConfig } from "../../config/load.js";
+import { frozenSelections } from "../../plan/frozen.js";
 import { explainWorkload } from "../../scope/explain.js";
 import type { Explanation } from "../../scope/explain.js";
 import { readStatusFile } from "../../status/file.js";
@@ -20,13 +21,14 @@ export function registerExplain(program: Command): void {
       const { model } = await loadConfig(root);
       const workload = model.workloads.get(options.workload);
       if (workload === undefined) {
-        throw new CliError(`workload ${options.workload} not found${didYouMean(options.workload, model.workloads.keys())}; give it as PROJECT/NAME`);
+        throw new CliError(`workload ${options.workload} not found; give it as PROJECT/NAME${didYouMean(options.workload, model.workloads.keys())}`);
       }
 
       // Installed state comes from the status file, as in an offline plan.
       const status = model.settings === undefined ? undefined : (await readStatusFile(root, model.settings.statusFile)).status;
       const isInstalled = (name: string): boolean => (status?.identities[name]?.installedHash ?? null) !== null;
-      const explanation = explainWorkload(model, workload, isInstalled);
+      const frozen = frozenSelections(model, status).get(options.workload) ?? {};
+      const explanation = explainWorkload(model, workload, isInstalled, frozen);
 
       console.log(options.format === "json" ? JSON.stringify(explanation, null, 2) : formatExplanation(explanation));
       process.exitCode = EXIT.ok;

@@ -1,0 +1,47 @@
+import { parseDocument } from "yaml";
+
+import type { FindingSink, NodePath } from "../diagnostics.js";
+import { isMapping } from "../values.js";
+
+/**
+ * Parses a policy written as a JSON string, such as in a `|` block. The text must be
+ * strict JSON, and a key may appear only once in an object: JSON.parse would silently
+ * keep the last of two `Condition` keys, so duplicates are found with the yaml parser.
+ * Findings carry the offset inside the string, so they point at their line in the block.
+ * Returns undefined when the text is not a JSON object without duplicate keys.
+ */
+export function parsePolicyJson(text: string, sink: FindingSink, path: NodePath): Record<string, unknown> | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const offset = syntaxErrorOffset(text, reason);
+    // The diagnostic's line and column replace the offset that V8 names.
+    const problem = reason.replace(/ in JSON at position [0-9]+.*$/, "");
+    sink.error(path, "aws-policy-json", `is a string but not valid JSON (${problem}); write the policy as a YAML mapping or fix the JSON`, offset === undefined ? {} : { offset });
+    return undefined;
+  }
+  if (!isMapping(parsed)) {
+    sink.error(path, "aws-policy-json", "must hold a JSON object with Version and Statement");
+    return undefined;
+  }
+
+  const duplicates = parseDocument(text, { uniqueKeys: true, merge: false }).errors.filter((error) => error.code === "DUPLICATE_KEY");
+  for (const duplicate of duplicates) {
+    sink.error(path, "aws-policy-duplicate-key", "has a key that appears twice in one JSON object; IAM would keep only one of them, so remove or merge the other", {
+      offset: duplicate.pos[0],
+    });
+  }
+  return duplicates.length > 0 ? undefined : parsed;
+}
+
+/**
+ * Finds where JSON.parse gave up: V8 names the position for most errors, and the yaml
+ * parser, which reads JSON as YAML flow style, locates most of the others.
+ */
+function syntaxErrorOffset(text: string, reason: string): number | undefined {
+  const position = /at position ([0-9]+)/.exec(reason)?.[1];
+  if (position !== undefined) return Number(position);
+  return parseDocument(text).errors[0]?.pos[0];
+}

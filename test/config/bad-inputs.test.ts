@@ -1,0 +1,106 @@
+import { symlink } from "node:fs/promises";
+import path from "node:path";
+
+import { afterAll, describe, expect, it } from "vitest";
+
+import { loadConfig } from "../../src/config/load.js";
+import { runCli } from "../support/cli.js";
+import { awsIdentity, removeRepos, SIMPLE_POLICY, writeRepo } from "../support/repo.js";
+import { BAD_INPUT_CASES } from "./bad-input-cases.js";
+
+afterAll(removeRepos);
+
+describe("bad inputs", () => {
+  it.each(BAD_INPUT_CASES)("$name: loader error", async ({ files, expected }) => {
+    const root = await writeRepo(files);
+    const { diagnostics, model } = await loadConfig(root);
+    const errors = diagnostics.filter((diagnostic) => diagnostic.severity === "error");
+
+    expect(errors[0]?.file).toBe(expected.file);
+    expect(errors[0]?.line).toBe(expected.line);
+    expect(errors[0]?.column).toBe(expected.column);
+    expect(errors[0]?.code).toBe(expected.code);
+    expect(errors[0]?.message).toContain(expected.message);
+    // A bad file never drops the other integrations.
+    expect(model.integrations.size + model.invalidIntegrations.size).toBeGreaterThan(0);
+  });
+
+  it.each(BAD_INPUT_CASES)("$name: CLI exit 1", async ({ files, expected, env }) => {
+    const root = await writeRepo(files);
+    const result = await runCli(["validate", "."], { cwd: root, ...(env !== undefined ? { env } : {}) });
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`${expected.file}:${expected.line}:${expected.column}: error: `);
+    expect(result.stdout).toContain(expected.message);
+    expect(result.stdout).toContain(`[${expected.code}]`);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.stderr).toBe("");
+  });
+});
+
+describe("files the loader skips", () => {
+  it("skips the status file", async () => {
+    const root = await writeRepo({
+      "settings.yaml": "apiVersion: wid/v1\nkind: Settings\nspec:\n  issuer: https://oidc.example.com\n  statusFile: state/status.yaml\n",
+      "state/status.yaml": "apiVersion: wid/v1\nkind: Status\nrevision: null\nintegrations: {}\nidentities: {}\nworkloads: {}\n",
+    });
+    const { diagnostics, model } = await loadConfig(root);
+
+    expect(diagnostics).toEqual([]);
+    expect(model.files).not.toContain("state/status.yaml");
+  });
+
+  it("skips dot folders", async () => {
+    const root = await writeRepo({ ".github/workflows/ci.yaml": "on: push\njobs: {}\n", ".wid/status.yaml": "not: [valid" });
+    const { diagnostics, model } = await loadConfig(root);
+
+    expect(diagnostics).toEqual([]);
+    expect(model.files).toEqual(["integrations/aws-prod.yaml", "integrations/gcp-prod.yaml", "settings.yaml"]);
+  });
+
+  it("skips symbolic links with a warning", async () => {
+    const root = await writeRepo({ "identities/real.yaml": awsIdentity("real", SIMPLE_POLICY) });
+    await symlink(path.join(root, "identities/real.yaml"), path.join(root, "identities/link.yaml"));
+    const { diagnostics, model } = await loadConfig(root);
+
+    expect(diagnostics.map((diagnostic) => [diagnostic.file, diagnostic.severity, diagnostic.code])).toEqual([["identities/link.yaml", "warning", "file-symlink-skipped"]]);
+    expect([...model.identities.keys()]).toEqual(["real"]);
+
+    const result = await runCli(["validate", "."], { cwd: root });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("identities/link.yaml:1:1: warning: symbolic link skipped");
+  });
+});
+
+describe("invalid identities", () => {
+  it("marks both definitions of a duplicate name invalid", async () => {
+    const root = await writeRepo({ "identities/a.yaml": awsIdentity("same", SIMPLE_POLICY), "identities/b.yaml": awsIdentity("same", SIMPLE_POLICY) });
+    const { model } = await loadConfig(root);
+
+    expect(model.identities.has("same")).toBe(false);
+    expect(model.invalidIdentities.get("same")?.source.file).toBe("identities/a.yaml");
+  });
+
+  it("keeps the name of an identity with errors", async () => {
+    const root = await writeRepo({ "identities/typo.yaml": awsIdentity("typo", SIMPLE_POLICY.replace("s3:GetObject", "s3:GetObjekt")) });
+    const { model } = await loadConfig(root);
+
+    expect([...model.invalidIdentities.keys()]).toEqual(["typo"]);
+    expect(model.invalidIdentities.get("typo")).toMatchObject({ provider: "aws", integration: "aws-prod" });
+  });
+
+  it("lists files with syntax errors as unreadable", async () => {
+    const root = await writeRepo({ "identities/broken.yaml": "kind: [" });
+    const { model } = await loadConfig(root);
+
+    expect(model.unreadableFiles).toEqual(["identities/broken.yaml"]);
+  });
+
+  it("warns when scope has no projects", async () => {
+    const root = await writeRepo({ "identities/nowhere.yaml": awsIdentity("nowhere", SIMPLE_POLICY).replace('    projects: "*"\n', "    tags: [s3]\n") });
+    const { diagnostics, model } = await loadConfig(root);
+
+    expect(diagnostics.map((diagnostic) => [diagnostic.file, diagnostic.line, diagnostic.severity, diagnostic.code])).toEqual([["identities/nowhere.yaml", 10, "warning", "scope-no-projects"]]);
+    expect(model.identities.has("nowhere")).toBe(true);
+  });
+});
