@@ -38,7 +38,9 @@ export interface AwsProxy {
   counts(): Record<string, number>;
   /** Injected errors by code. */
   injected(): Record<string, number>;
-  /** Clears the counts. */
+  /** Every call since the last reset, in arrival order. */
+  calls(): ProxiedCall[];
+  /** Clears the counts and the call log. */
   resetCounts(): void;
   /** Fails calls for which `match` returns true with AccessDenied, until cleared with undefined. */
   failWhen(match: ((call: ProxiedCall) => boolean) | undefined): void;
@@ -72,6 +74,7 @@ export function iamTotals(counts: Record<string, number>): { reads: number; writ
 
 export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy> {
   const counts = new Map<string, number>();
+  const log: ProxiedCall[] = [];
   const injected = new Map<string, number>();
   const random = seededRandom(options.seed ?? 1);
   let armed = false;
@@ -85,6 +88,7 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
     const params = new URLSearchParams(body.toString("utf8"));
     const call: ProxiedCall = { service: serviceOf(request), action: params.get("Action") ?? "Unknown", params };
     bump(counts, `${call.service}:${call.action}`);
+    log.push(call);
 
     if ((options.throttleShare ?? 0) > 0 && random() < (options.throttleShare ?? 0)) {
       bump(injected, "Throttling");
@@ -126,8 +130,10 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
     endpoint: `http://127.0.0.1:${port}`,
     counts: () => Object.fromEntries([...counts].sort(([a], [b]) => (a < b ? -1 : 1))),
     injected: () => Object.fromEntries(injected),
+    calls: () => [...log],
     resetCounts: () => {
       counts.clear();
+      log.length = 0;
       injected.clear();
     },
     failWhen: (match) => {
