@@ -13,17 +13,12 @@ export function decodePolicyDocument(text: string | undefined): DecodedDocument 
   const trimmed = text.trim();
   if (trimmed.startsWith("{")) return parse(trimmed, text);
 
-  let decoded: string;
+  // RFC 3986 encoding writes '+' as %2B, so a bare '+' can only be a space in form encoding.
   try {
-    decoded = decodeURIComponent(trimmed);
+    return parse(decodeURIComponent(trimmed.replaceAll("+", "%20")), text);
   } catch {
     return { ok: false, text, reason: "the document is neither JSON nor valid URL-encoded text" };
   }
-  const result = parse(decoded, text);
-  if (result.ok || !trimmed.includes("+")) return result;
-
-  // Form encoding writes a space as '+'; RFC 3986 encoding never leaves a bare '+'.
-  return parse(decodeURIComponent(trimmed.replaceAll("+", "%20")), text);
 }
 
 function parse(json: string, original: string): DecodedDocument {
