@@ -1,5 +1,5 @@
-/** A policy document as read from IAM: the parsed JSON, or why it could not be parsed. */
-export type DecodedDocument = { ok: true; value: unknown } | { ok: false; text: string; reason: string };
+/** A policy document as read from IAM, with its text as received: the parsed JSON, or why it could not be parsed. */
+export type DecodedDocument = { ok: true; value: unknown; text: string } | { ok: false; text: string; reason: string };
 
 /**
  * Decodes a policy document returned by IAM. IAM returns documents URL-encoded
@@ -23,7 +23,7 @@ export function decodePolicyDocument(text: string | undefined): DecodedDocument 
 
 function parse(json: string, original: string): DecodedDocument {
   try {
-    return { ok: true, value: JSON.parse(json) as unknown };
+    return { ok: true, value: JSON.parse(json) as unknown, text: original };
   } catch (error) {
     return { ok: false, text: original, reason: `the document is not valid JSON (${error instanceof Error ? error.message : String(error)})` };
   }
