@@ -7,7 +7,7 @@
  *
  * How a cloud maps onto it:
  * - AWS: the integration-wide resource is the account's IAM OIDC provider for the
- *   issuer; per identity, a role with its trust policy and one inline policy.
+ *   issuer. Per identity, a role with its trust policy and one inline policy.
  * - Google Cloud: the integration-wide resources are the workload identity pool and its
  *   OIDC provider (both created by long-running operations, which `apply` waits for);
  *   per identity, a custom role and its binding on the project's IAM policy. Bindings
@@ -57,7 +57,7 @@ export interface IdentityByProvider {
   gcp: GcpIdentity;
 }
 
-/** What the configuration asks of one integration. */
+/** The desired state of one integration, from the configuration. */
 export interface DesiredIntegration<P extends Provider = Provider> {
   integration: IntegrationByProvider[P];
   /** `Settings.issuer`: the URL the OIDC provider trusts. */
@@ -82,7 +82,7 @@ export interface IdentityReference {
  * - `absent`: nothing exists; `changes` create everything.
  * - `present`: wid's resources exist; `changes` are empty when they match the file.
  * - `conflict`: a resource of the same name exists that wid does not own (or that
- *   another integration owns); `changes` is empty and `message` says what to do.
+ *   another integration owns); `changes` is empty and `message` states what to do.
  * - `rejected`: the file asks for something the cloud cannot hold (a size or
  *   character limit); `changes` is empty and `message` names the file, field and limit.
  */

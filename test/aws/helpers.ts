@@ -14,14 +14,14 @@ import { motoEnv } from "../support/moto.js";
 
 export const EXAMPLE = path.resolve(import.meta.dirname, "../../examples/config-repo");
 
-/** A copy of the example repository in a temporary folder, so that apply can write its status file. */
+/** Copies the example repository into a temporary folder, so that apply can write its status file there. */
 export async function copyExample(): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), "wid-aws-"));
   await cp(EXAMPLE, dir, { recursive: true });
   return dir;
 }
 
-/** A temporary config repository with the given files, relative path to content. */
+/** Creates a temporary config repository from `files`, relative path to content. */
 export async function writeRepo(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), "wid-aws-"));
   await writeFiles(dir, files);
@@ -43,7 +43,7 @@ export async function readStatus(dir: string, file = ".wid/status.yaml"): Promis
   return parse(await readFile(path.join(dir, file), "utf8")) as StatusFile;
 }
 
-/** An IAM client aimed at `endpoint`, for arranging and checking state directly in moto. */
+/** Creates an IAM client aimed at `endpoint`, for arranging and checking state directly in moto. */
 export function iamClient(endpoint: string): IAMClient {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
   const env = motoEnv(endpoint);
@@ -54,7 +54,7 @@ export function iamClient(endpoint: string): IAMClient {
   });
 }
 
-/** A logger that writes nothing, for in-process reconciles. */
+/** Creates a logger that writes nothing, for in-process reconciles. */
 export function silentLogger(): Logger {
   return pino({ level: "silent" });
 }
@@ -65,7 +65,7 @@ spec:
   issuer: https://oidc.example.com
 `;
 
-/** An AWS integration document. */
+/** Returns an AWS integration document. */
 export function awsIntegration(name: string, accountId = "123456789012", extra = ""): string {
   return `apiVersion: wid/v1
 kind: Integration
@@ -77,7 +77,7 @@ spec:
 ${extra}`;
 }
 
-/** An AWS identity document granting `actions` on `resource`. */
+/** Returns an AWS identity document granting `actions` on `resource`. */
 export function awsIdentity(name: string, options: { integration?: string; install?: boolean; actions?: string[]; resource?: string; projects?: string } = {}): string {
   const actions = options.actions ?? ["s3:GetObject"];
   return `apiVersion: wid/v1
