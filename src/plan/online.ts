@@ -78,9 +78,11 @@ export function planOnline(model: ConfigModel, previous: StatusFile | undefined,
 
   orphanRemovedIntegrations(model, previous, parts);
 
-  // Invalid identities and identities of unobserved integrations keep their last state.
-  const isInstalled = (name: string): boolean => parts.installed.has(name) || (!model.identities.has(name) && (previous?.identities[name]?.installedHash ?? null) !== null);
-  for (const name of model.invalidIdentities.keys()) if ((previous?.identities[name]?.installedHash ?? null) !== null) parts.installed.add(name);
+  // Invalid identities keep their last installed state, so their workloads keep them.
+  for (const name of model.invalidIdentities.keys()) {
+    if ((previous?.identities[name]?.installedHash ?? null) !== null) parts.installed.add(name);
+  }
+  const isInstalled = (name: string): boolean => parts.installed.has(name);
 
   return {
     mode: "online",
