@@ -15,6 +15,16 @@
  *   changes of an integration into one read-modify-write with the policy's etag rather
  *   than write per identity. `apply` receives every change of the integration at once
  *   for that reason.
+ *
+ * Adding a provider's adapter:
+ * 1. Define its observation type (extending {@link IntegrationObservation}) and put it in
+ *    {@link ObservationByProvider}; add its change payloads to {@link ChangeDetails}, each
+ *    with a `kind` of its own.
+ * 2. Implement `CloudAdapter<"gcp">`: `compare` in files that import no SDK, resource
+ *    names as `TYPE/NAME` with the types of `ResourceType`, and every SDK error converted
+ *    into a {@link CloudError} where the call is made.
+ * 3. Return it from `createAdapters` in `providers/registry.ts`. The dispatch in
+ *    `reconcile/observe.ts` already has a case per provider.
  */
 
 import type { Logger } from "pino";
