@@ -7,7 +7,9 @@ import { iamTotals, startAwsProxy } from "../support/aws-proxy.js";
 import { runCli } from "../support/cli.js";
 import type { MotoServer } from "../support/moto.js";
 import { motoAvailability, motoEnv, startMoto } from "../support/moto.js";
-import { awsIdentity, awsIntegration, iamClient, readStatus, removeRepo, SETTINGS, WORKLOAD, writeFiles, writeRepo } from "./helpers.js";
+import { createAdapters } from "../../src/providers/registry.js";
+import { reconcile } from "../../src/reconcile/run.js";
+import { awsIdentity, awsIntegration, iamClient, readStatus, removeRepo, SETTINGS, silentLogger, WORKLOAD, writeFiles, writeRepo } from "./helpers.js";
 
 const availability = motoAvailability();
 
@@ -92,6 +94,30 @@ describe.skipIf(!availability.run)(`partial failures and IAM limits ${availabili
     expect(failed.stdout).toContain("not attempted because role/wid-gamma failed");
     const calls = proxy.calls().filter((call) => call.action === "PutRolePolicy" && call.params.get("RoleName") === "wid-gamma");
     expect(calls).toEqual([]);
+  });
+
+  it("stops waiting for a principal IAM never accepts", async () => {
+    Object.assign(process.env, env());
+    const invalidPrincipal = { status: 400, code: "MalformedPolicyDocument", message: "Invalid principal in policy" };
+    proxy.failWhen((call) => call.action === "CreateRole", invalidPrincipal);
+    const started = Date.now();
+    const result = await reconcile({
+      root: repo,
+      adapters: createAdapters(),
+      logger: silentLogger(),
+      mode: "apply",
+      writeStatus: false,
+      applyOptions: { consistencyWait: { initialDelayMs: 50, maxDelayMs: 100, totalMs: 600 } },
+    });
+    expect(result.outcome).toBe("failed");
+    expect(result.report?.summary.failed).toBe(6);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const createRoleCalls = proxy.counts()["iam:CreateRole"] ?? 0;
+    const probeAttempts = createRoleCalls - 2;
+    expect(probeAttempts).toBeGreaterThan(2);
+    const failures = result.report?.outcomes.filter((outcome) => outcome.type === "role").map((outcome) => outcome.message) ?? [];
+    expect(failures).toHaveLength(3);
+    for (const message of failures) expect(message).toContain("MalformedPolicyDocument: Invalid principal in policy");
   });
 
   it("rejects a policy over IAM's size limit without writing", async () => {

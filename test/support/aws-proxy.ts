@@ -42,9 +42,19 @@ export interface AwsProxy {
   calls(): ProxiedCall[];
   /** Clears the counts and the call log. */
   resetCounts(): void;
-  /** Fails calls for which `match` returns true with AccessDenied, until cleared with undefined. */
-  failWhen(match: ((call: ProxiedCall) => boolean) | undefined): void;
+  /**
+   * Fails calls for which `match` returns true, with AccessDenied unless `error` names
+   * another error, until cleared with undefined.
+   */
+  failWhen(match: ((call: ProxiedCall) => boolean) | undefined, error?: InjectedError): void;
   stop(): Promise<void>;
+}
+
+/** An error response the proxy sends instead of forwarding a call. */
+export interface InjectedError {
+  status: number;
+  code: string;
+  message: string;
 }
 
 /** One call as it arrived at the proxy. */
@@ -79,6 +89,7 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
   const random = seededRandom(options.seed ?? 1);
   let armed = false;
   let failMatch: ((call: ProxiedCall) => boolean) | undefined;
+  let failError: InjectedError | undefined;
   const bump = (map: Map<string, number>, key: string): void => {
     map.set(key, (map.get(key) ?? 0) + 1);
   };
@@ -95,8 +106,9 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
       return sendError(response, 400, "Throttling", "Rate exceeded");
     }
     if (failMatch?.(call) === true) {
-      bump(injected, "AccessDenied");
-      return sendError(response, 403, "AccessDenied", `User: arn:aws:iam::123456789012:user/moto is not authorized to perform: ${call.service}:${call.action}`);
+      const error = failError ?? { status: 403, code: "AccessDenied", message: `User: arn:aws:iam::123456789012:user/moto is not authorized to perform: ${call.service}:${call.action}` };
+      bump(injected, error.code);
+      return sendError(response, error.status, error.code, error.message);
     }
     if (armed && call.action === "CreateRole") {
       armed = false;
@@ -136,8 +148,9 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
       log.length = 0;
       injected.clear();
     },
-    failWhen: (match) => {
+    failWhen: (match, error) => {
       failMatch = match;
+      failError = error;
     },
     stop: () =>
       new Promise<void>((resolve) => {

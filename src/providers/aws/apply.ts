@@ -18,6 +18,11 @@ export interface WriteContext {
   integration: AwsIntegration;
   options: ApplyOptions;
   logger: Logger;
+  /**
+   * Set once IAM still rejected the OIDC provider as a principal after the full wait.
+   * Later writes in the same apply then fail at once instead of each waiting again.
+   */
+  principalWait: { exhausted: boolean };
 }
 
 /**
@@ -44,7 +49,7 @@ export async function applyAws(clients: AwsClients, request: ApplyRequest<"aws">
     return changes.map((change) => failed(change, message));
   }
 
-  const context: WriteContext = { clients, integration, options, logger };
+  const context: WriteContext = { clients, integration, options, logger, principalWait: { exhausted: false } };
   const integrationChanges = changes.filter((change) => change.identity === null);
   const groups = groupByRole(changes.filter((change) => change.identity !== null));
 

@@ -47,12 +47,14 @@ export async function writeChange(change: ResourceChange, context: WriteContext)
 
   const iam = context.clients.iam;
   const send = async <T>(call: string, attempt: () => Promise<T>, transient: (error: unknown) => boolean = () => false): Promise<T> => {
-    const isTransient = (error: unknown): boolean => isInvalidPrincipal(error) || awsErrorCode(error) === "ConcurrentModification" || transient(error);
+    const isTransient = (error: unknown): boolean =>
+      (isInvalidPrincipal(error) && !context.principalWait.exhausted) || awsErrorCode(error) === "ConcurrentModification" || transient(error);
     try {
       return await retryWhileTransient(attempt, isTransient, context.options.consistencyWait, (error, delayMs, attemptNumber) => {
         context.logger.warn({ identity: change.identity, resource: change.resource, call, code: awsErrorCode(error), delayMs, attempt: attemptNumber }, "waiting for IAM eventual consistency");
       });
     } catch (error) {
+      if (isInvalidPrincipal(error)) context.principalWait.exhausted = true;
       throw convertAwsError(error, { integration: context.integration.name, call, identity: change.identity, resource: change.resource });
     }
   };
