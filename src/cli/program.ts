@@ -1,12 +1,13 @@
 import { Command, CommanderError } from "commander";
 
+import { registerApply } from "./commands/apply.js";
 import { registerCredentials } from "./commands/credentials.js";
 import { registerExplain } from "./commands/explain.js";
-import { registerIssuer } from "./commands/issuer.js";
 import { registerGithub } from "./commands/github.js";
+import { registerIssuer } from "./commands/issuer.js";
 import { registerPlan } from "./commands/plan.js";
-import { registerToken } from "./commands/token.js";
 import { registerReconcile } from "./commands/reconcile.js";
+import { registerToken } from "./commands/token.js";
 import { registerValidate } from "./commands/validate.js";
 import { CliError, EXIT } from "./errors.js";
 
@@ -20,11 +21,12 @@ export function buildProgram(): Command {
   registerValidate(program);
   registerExplain(program);
   registerPlan(program);
+  registerApply(program);
+  registerReconcile(program);
   registerIssuer(program);
   registerToken(program);
   registerCredentials(program);
   registerGithub(program);
-  registerReconcile(program);
   return program;
 }
 
