@@ -4,6 +4,7 @@
  */
 
 import type { Provider } from "../config/model.js";
+import type { ChangeDetails } from "../providers/types.js";
 import type { IdentityState, WorkloadStatus } from "../status/types.js";
 
 export type ChangeAction = "create" | "update" | "delete";
@@ -59,6 +60,10 @@ export interface ResourceChange {
   /** Why the change is planned, as a sentence. */
   reason: string;
   diff?: ResourceDiff;
+  /** True when the change writes the identity's permissions, so the installed hash becomes the desired one. */
+  permissions?: boolean;
+  /** What apply sends, provider-specific. Absent in offline plans, which cannot be applied. */
+  details?: ChangeDetails;
 }
 
 /** An identity that the plan leaves alone, and why. */

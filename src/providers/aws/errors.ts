@@ -1,0 +1,79 @@
+import type { CloudErrorKind } from "../types.js";
+import { CloudError } from "../types.js";
+
+/** Where a failed AWS call was made, for the error message. */
+export interface AwsCallContext {
+  integration: string;
+  /** The API call, such as `iam:CreateRole`. */
+  call: string;
+  identity?: string | null;
+  resource?: string | null;
+}
+
+const CREDENTIAL_CODES = new Set([
+  "InvalidClientTokenId",
+  "UnrecognizedClientException",
+  "SignatureDoesNotMatch",
+  "ExpiredToken",
+  "ExpiredTokenException",
+  "InvalidAccessKeyId",
+  "AuthFailure",
+  "IncompleteSignature",
+]);
+const DENIED_CODES = new Set(["AccessDenied", "AccessDeniedException", "UnauthorizedOperation"]);
+const INVALID_CODES = new Set(["MalformedPolicyDocument", "LimitExceeded", "InvalidInput", "ValidationError", "PolicyNotAttachable", "UnmodifiableEntity"]);
+const CONFLICT_CODES = new Set(["EntityAlreadyExists", "ConcurrentModification", "DeleteConflict", "NoSuchEntity"]);
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "EAI_AGAIN", "EPIPE"]);
+
+/** The error code of an SDK or network error: the service's code, or Node's `code`. */
+export function awsErrorCode(error: unknown): string {
+  if (typeof error !== "object" || error === null) return "Unknown";
+  if ("code" in error && typeof error.code === "string" && NETWORK_CODES.has(error.code)) return error.code;
+  if ("name" in error && typeof error.name === "string") return error.name;
+  return "Unknown";
+}
+
+/** Whether an error is IAM refusing a trust policy whose OIDC provider it does not see yet. */
+export function isInvalidPrincipal(error: unknown): boolean {
+  return awsErrorCode(error) === "MalformedPolicyDocument" && /invalid principal/i.test(errorMessage(error));
+}
+
+/**
+ * Converts an SDK or network error into a {@link CloudError} whose message names the
+ * call, the resource and the identity, says what went wrong in AWS's words, and what
+ * to do. Called once, where the SDK is called.
+ */
+export function convertAwsError(error: unknown, context: AwsCallContext): CloudError {
+  if (error instanceof CloudError) return error;
+  const code = awsErrorCode(error);
+  const text = errorMessage(error);
+  const [kind, hint] = classify(code, text, context);
+
+  const target = context.resource == null ? "" : ` on ${context.resource}`;
+  const owner = context.identity == null ? ` (integration ${context.integration})` : ` (integration ${context.integration}, identity ${context.identity})`;
+  const message = `${context.call}${target}${owner} failed: ${code}: ${text}${hint === "" ? "" : `; ${hint}`}`;
+  return new CloudError(message, { kind, provider: "aws", integration: context.integration, identity: context.identity ?? null, resource: context.resource ?? null, call: context.call, code }, error);
+}
+
+function classify(code: string, text: string, context: AwsCallContext): [CloudErrorKind, string] {
+  if (code === "CredentialsProviderError" || /could not load credentials/i.test(text)) {
+    return ["credentials", "no AWS credentials were found by the SDK's default chain (environment variables, shared config profile, web identity token, container or instance metadata); configure credentials for the integration's account"];
+  }
+  if (/region is missing/i.test(text)) {
+    return ["credentials", "no AWS region is configured; set AWS_REGION or a profile region (IAM is global, so any region of the partition works, such as us-east-1)"];
+  }
+  if (CREDENTIAL_CODES.has(code)) return ["credentials", "the AWS credentials were rejected; refresh or replace them"];
+  if (NETWORK_CODES.has(code) || code === "TimeoutError" || code === "RequestTimeout" || code === "RequestTimeoutException") {
+    return ["unreachable", "AWS could not be reached; check AWS_ENDPOINT_URL, the network and any proxy settings"];
+  }
+  if (DENIED_CODES.has(code)) return ["access-denied", `grant ${context.call} to the caller`];
+  if (INVALID_CODES.has(code)) return ["invalid-request", "IAM rejects the request as written; fix the file named in the plan"];
+  if (CONFLICT_CODES.has(code)) return ["conflict", "the account changed since wid read it; the next run converges"];
+  if (code === "Throttling" || code === "ThrottlingException") return ["other", "IAM kept throttling after every retry; the next run converges"];
+  return ["other", ""];
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message.split("\n")[0] ?? "";
+  return String(error);
+}
