@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 
+import { registerApply } from "./commands/apply.js";
 import { registerExplain } from "./commands/explain.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerValidate } from "./commands/validate.js";
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerValidate(program);
   registerExplain(program);
   registerPlan(program);
+  registerApply(program);
   return program;
 }
 

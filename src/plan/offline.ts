@@ -1,11 +1,10 @@
 import type { ConfigModel, Integration, Provider, WorkloadIdentity } from "../config/model.js";
 import { awsRoleName, gcpRoleId } from "../config/names.js";
-import { resolveSelections } from "../scope/resolve.js";
-import { buildWorkloadMapping } from "../status/mapping.js";
+import { oidcProviderResource, rolePolicyResource, roleResource } from "../providers/aws/resources.js";
 import type { IdentityStatus, StatusFile } from "../status/types.js";
-import { frozenSelections } from "./frozen.js";
 import { permissionsHash } from "./hash.js";
-import type { IdentityNote, IdentityPlanState, Plan, ResourceChange, ResourceType } from "./types.js";
+import { identityNote, invalidIdentityNotes, orphanMessage, planWorkloads, PRUNE_REASON, removalPolicy } from "./semantics.js";
+import type { IdentityNote, IdentityPlanState, IntegrationPlanState, Plan, ResourceChange, ResourceType } from "./types.js";
 import { summarize } from "./types.js";
 
 /**
@@ -18,11 +17,12 @@ export function planOffline(model: ConfigModel, previous: StatusFile | undefined
   const pending: ResourceChange[] = [];
   const conflicts: IdentityNote[] = [];
   const orphans: IdentityNote[] = [];
-  const invalid: IdentityNote[] = [];
+  const invalidIdentities = invalidIdentityNotes(model, previous);
   const identities: Record<string, IdentityPlanState> = {};
   const previousIdentities = previous?.identities ?? {};
   const providerNeeded = { changes: new Map<string, string>(), pending: new Map<string, string>() };
-  const deletesSuspended = model.unreadableFiles.length > 0;
+  const removal = removalPolicy(model);
+  const issuer = model.settings?.issuer ?? "";
 
   // Desired identities: create, update or leave each one, or hold it as pending.
   for (const identity of model.identities.values()) {
@@ -30,7 +30,7 @@ export function planOffline(model: ConfigModel, previous: StatusFile | undefined
     if (integration === undefined) continue;
     const before = previousIdentities[identity.name];
     if (before?.state === "conflict") {
-      conflicts.push(note(identity, before.message ?? "a resource of the same name exists that wid does not own"));
+      conflicts.push(identityNote(identity, before.message ?? "a resource of the same name exists that wid does not own"));
       identities[identity.name] = { state: "conflict", ...(before.message !== undefined ? { message: before.message } : {}) };
       continue;
     }
@@ -57,47 +57,33 @@ export function planOffline(model: ConfigModel, previous: StatusFile | undefined
   }
 
   // The OIDC provider comes first: roles and bindings refer to it.
-  changes.unshift(...[...providerNeeded.changes].flatMap(([name, first]) => integrationChanges(model.integrations.get(name) as Integration, first)));
+  const integrationOf = (name: string): Integration | undefined => model.integrations.get(name);
+  changes.unshift(...[...providerNeeded.changes].flatMap(([name, first]) => integrationChanges(integrationOf(name), issuer, first)));
   const pendingProviders = [...providerNeeded.pending].filter(([name]) => !providerNeeded.changes.has(name));
-  pending.unshift(...pendingProviders.flatMap(([name, first]) => integrationChanges(model.integrations.get(name) as Integration, first)));
+  pending.unshift(...pendingProviders.flatMap(([name, first]) => integrationChanges(integrationOf(name), issuer, first)));
 
   // Invalid identities keep their last installed state; nothing is planned for them.
-  for (const identity of model.invalidIdentities.values()) {
-    const before = previousIdentities[identity.name];
-    invalid.push({
-      identity: identity.name,
-      provider: identity.provider ?? before?.provider ?? "aws",
-      integration: identity.integration ?? before?.integration ?? "",
-      message: `${identity.source.file} has errors; the identity keeps its last installed state until the file is fixed`,
-    });
-    identities[identity.name] = { state: "invalid" };
-  }
+  Object.assign(identities, invalidIdentities.states);
 
   // Removed identities: delete with prune, otherwise report them as orphaned.
   for (const [name, before] of Object.entries(previousIdentities)) {
     if (model.identities.has(name) || model.invalidIdentities.has(name)) continue;
     if (before.installedHash === null || before.state === "conflict") continue;
     const integration = model.integrations.get(before.integration);
-    if (model.settings?.prune === true && !deletesSuspended && integration !== undefined) {
+    if (removal.deleteAllowed && integration !== undefined) {
       changes.push(...removedIdentityChanges(integration, name, before));
       continue;
     }
-    const why = deletesSuspended
-      ? `the file was removed, but deletes are suspended while ${model.unreadableFiles.join(", ")} cannot be read`
-      : "the file was removed and prune is off; its cloud resources are kept";
+    const why = orphanMessage(removal);
     orphans.push({ identity: name, provider: before.provider, integration: before.integration, message: why });
     identities[name] = { state: "orphaned", message: why };
   }
 
   const isInstalled = (name: string): boolean => (previousIdentities[name]?.installedHash ?? null) !== null;
-  const resolution = resolveSelections(model, { isInstalled, frozen: frozenSelections(model, previous) });
-  // A selected identity is ready when it will be installed after the apply.
-  const workloads = buildWorkloadMapping(model, resolution, (name) => ({
-    ready: identities[name]?.state === "installed" || isInstalled(name),
-    createdAt: previousIdentities[name]?.createdAt ?? null,
-    description: null,
-    integration: previousIdentities[name]?.integration ?? null,
-  }));
+  const integrations: Record<string, IntegrationPlanState> = {};
+  for (const integration of model.integrations.values()) {
+    integrations[integration.name] = { provider: integration.provider, state: "unknown", reference: previous?.integrations[integration.name]?.oidcProvider ?? null };
+  }
 
   return {
     mode: "offline",
@@ -107,27 +93,26 @@ export function planOffline(model: ConfigModel, previous: StatusFile | undefined
     pending,
     conflicts,
     orphans,
-    invalid,
+    invalid: invalidIdentities.notes,
     failedIntegrations: [],
+    skippedIntegrations: [],
+    integrations,
     identities,
-    workloads,
+    workloads: planWorkloads(model, previous, identities, isInstalled),
   };
 }
 
-function note(identity: WorkloadIdentity, message: string): IdentityNote {
-  return { identity: identity.name, provider: identity.provider, integration: identity.integration, message };
+function change(action: ResourceChange["action"], type: ResourceType, resource: string, integration: Integration, identity: string | null, reason: string): ResourceChange {
+  return { action, type, resource, provider: integration.provider, integration: integration.name, identity, reason };
 }
 
-function change(action: ResourceChange["action"], type: ResourceType, name: string, integration: Integration, identity: string | null, reason: string): ResourceChange {
-  return { action, type, resource: `${type}/${name}`, provider: integration.provider, integration: integration.name, identity, reason };
-}
-
-function integrationChanges(integration: Integration, firstIdentity: string): ResourceChange[] {
+function integrationChanges(integration: Integration | undefined, issuer: string, firstIdentity: string): ResourceChange[] {
+  if (integration === undefined) return [];
   const reason = `first install of an identity of the integration (${firstIdentity})`;
-  if (integration.provider === "aws") return [change("create", "oidc-provider", integration.name, integration, null, reason)];
+  if (integration.provider === "aws") return [change("create", "oidc-provider", oidcProviderResource(issuer), integration, null, reason)];
   return [
-    change("create", "workload-identity-pool", integration.gcp.poolId, integration, null, reason),
-    change("create", "workload-identity-pool-provider", integration.gcp.providerId, integration, null, reason),
+    change("create", "workload-identity-pool", `workload-identity-pool/${integration.gcp.poolId}`, integration, null, reason),
+    change("create", "workload-identity-pool-provider", `workload-identity-pool-provider/${integration.gcp.providerId}`, integration, null, reason),
   ];
 }
 
@@ -135,22 +120,22 @@ function identityChanges(action: "create" | "update", integration: Integration, 
   if (integration.provider === "aws") {
     const role = awsRoleName(integration.aws, identity.name);
     return action === "create"
-      ? [change("create", "role", role, integration, identity.name, reason), change("create", "role-policy", role, integration, identity.name, reason)]
-      : [change("update", "role-policy", role, integration, identity.name, reason)];
+      ? [change("create", "role", roleResource(role), integration, identity.name, reason), change("create", "role-policy", rolePolicyResource(role), integration, identity.name, reason)]
+      : [change("update", "role-policy", rolePolicyResource(role), integration, identity.name, reason)];
   }
   const roleId = gcpRoleId(identity.name);
   return action === "create"
-    ? [change("create", "custom-role", roleId, integration, identity.name, reason), change("create", "role-binding", roleId, integration, identity.name, reason)]
-    : [change("update", "custom-role", roleId, integration, identity.name, reason)];
+    ? [change("create", "custom-role", `custom-role/${roleId}`, integration, identity.name, reason), change("create", "role-binding", `role-binding/${roleId}`, integration, identity.name, reason)]
+    : [change("update", "custom-role", `custom-role/${roleId}`, integration, identity.name, reason)];
 }
 
 function removedIdentityChanges(integration: Integration, name: string, before: IdentityStatus): ResourceChange[] {
-  const reason = "the file was removed and prune is on";
+  const reason = PRUNE_REASON;
   const provider: Provider = before.provider;
   if (provider === "aws" && integration.provider === "aws") {
     const role = awsRoleName(integration.aws, name);
-    return [change("delete", "role-policy", role, integration, name, reason), change("delete", "role", role, integration, name, reason)];
+    return [change("delete", "role-policy", rolePolicyResource(role), integration, name, reason), change("delete", "role", roleResource(role), integration, name, reason)];
   }
   const roleId = gcpRoleId(name);
-  return [change("delete", "role-binding", roleId, integration, name, reason), change("delete", "custom-role", roleId, integration, name, reason)];
+  return [change("delete", "role-binding", `role-binding/${roleId}`, integration, name, reason), change("delete", "custom-role", `custom-role/${roleId}`, integration, name, reason)];
 }

@@ -4,7 +4,7 @@
  */
 
 import type { Provider } from "../config/model.js";
-import type { ChangeDetails } from "../providers/types.js";
+import type { ChangeDetails, IdentityReference } from "../providers/types.js";
 import type { IdentityState, WorkloadStatus } from "../status/types.js";
 
 export type ChangeAction = "create" | "update" | "delete";
@@ -84,6 +84,44 @@ export interface PlanSummary {
 export interface IdentityPlanState {
   state: IdentityState;
   message?: string;
+  /** The identity's integration (online plans only). */
+  integration?: string;
+  /** What the cloud holds now (online plans only). */
+  observed?: {
+    /** Hash of the permissions in the cloud, or null when none are installed. */
+    installedHash: string | null;
+    createdAt: string | null;
+    reference: IdentityReference;
+  };
+  /** Every resource of the identity once installed, as `TYPE/NAME` (online plans only). */
+  resources?: string[];
+}
+
+/**
+ * What the plan found for an integration's own resources.
+ * - `present`, `absent`: the OIDC provider (or pool) exists, or not.
+ * - `conflict`: one of the same name exists that wid does not own.
+ * - `rejected`: the settings break a cloud limit.
+ * - `failed`: the cloud could not be read (unreachable, no credentials, wrong account).
+ * - `unsupported`: this build has no adapter for the provider.
+ * - `unknown`: an offline plan, which cannot tell.
+ */
+export interface IntegrationPlanState {
+  provider: Provider;
+  state: "present" | "absent" | "conflict" | "rejected" | "failed" | "unsupported" | "unknown";
+  /** ARN or resource name of the OIDC provider, when known. */
+  reference: string | null;
+  message?: string;
+  /** The account or project the credentials act in (online plans only). */
+  account?: string;
+  resources?: string[];
+}
+
+/** An integration the plan did not compare with the cloud, and why. */
+export interface IntegrationNote {
+  integration: string;
+  provider: Provider;
+  message: string;
 }
 
 export interface Plan {
@@ -100,7 +138,10 @@ export interface Plan {
   orphans: IdentityNote[];
   invalid: IdentityNote[];
   /** Integrations that could not be planned, such as an unreachable cloud. */
-  failedIntegrations: { integration: string; provider: Provider; message: string }[];
+  failedIntegrations: IntegrationNote[];
+  /** Integrations of a provider this build does not support yet; their identities are left as they are. */
+  skippedIntegrations: IntegrationNote[];
+  integrations: Record<string, IntegrationPlanState>;
   /** The state each identity will have after apply. */
   identities: Record<string, IdentityPlanState>;
   /** The workload mapping, in the status file's shape. */

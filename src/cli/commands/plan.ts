@@ -1,22 +1,29 @@
 import { writeFile } from "node:fs/promises";
 
 import type { Command } from "commander";
+import { Option } from "commander";
 
 import { hasErrors } from "../../config/diagnostics.js";
 import { loadConfig } from "../../config/load.js";
 import { headRevision } from "../../git/revision.js";
 import { planOffline } from "../../plan/offline.js";
+import { serializeSavedPlan } from "../../plan/saved.js";
 import type { Plan } from "../../plan/types.js";
+import { createAdapters } from "../../providers/registry.js";
+import { reconcile } from "../../reconcile/run.js";
 import { readStatusFile } from "../../status/file.js";
 import { CliError, EXIT } from "../errors.js";
+import { cliLogger, LOG_LEVELS } from "../logger.js";
 import { configDirectory, formatOption } from "../options.js";
 import { displayPathFrom, formatDiagnosticGithub, formatDiagnosticText } from "../output/diagnostics.js";
+import { formatPlanGithub } from "../output/plan-github.js";
 import { formatPlanText } from "../output/plan-text.js";
 
 interface PlanOptions {
   offline?: boolean;
   out?: string;
   format: "text" | "json" | "github";
+  logLevel: string;
 }
 
 export function registerPlan(program: Command): void {
@@ -25,34 +32,48 @@ export function registerPlan(program: Command): void {
     .description("show the cloud changes that apply would make; exit 0 without changes, 2 with changes, 1 on error")
     .argument("[dir]", "config directory", ".")
     .option("--offline", "compare with the status file instead of reading the cloud")
-    .option("--out <file>", "also save the plan as JSON to FILE, for wid apply")
+    .option("--out <file>", "also save the plan as JSON to FILE, for wid apply FILE")
     .addOption(formatOption(["text", "json", "github"]))
+    .addOption(new Option("--log-level <level>", "JSON log lines on stderr at this level").choices(LOG_LEVELS).default("silent"))
     .action(async (dir: string, options: PlanOptions) => {
       const root = await configDirectory(dir);
-      const loaded = await loadConfig(root);
       const display = displayPathFrom(root);
+      const formatDiagnostic = options.format === "github" ? formatDiagnosticGithub : formatDiagnosticText;
 
-      const errors = loaded.diagnostics.filter((diagnostic) => diagnostic.severity === "error");
-      const format = options.format === "github" ? formatDiagnosticGithub : formatDiagnosticText;
-      for (const diagnostic of loaded.diagnostics) console.error(format(diagnostic, display));
-      const settings = loaded.model.settings;
-      if (settings === undefined) {
-        throw new CliError(hasErrors(loaded.diagnostics) ? `the config has ${errors.length} error(s); fix them and plan again` : "the config has no Settings document; add one with spec.issuer");
+      let plan: Plan;
+      let statusFile: string;
+      let configErrors: boolean;
+      if (options.offline === true) {
+        const loaded = await loadConfig(root);
+        for (const diagnostic of loaded.diagnostics) console.error(formatDiagnostic(diagnostic, display));
+        const settings = loaded.model.settings;
+        if (settings === undefined) throw new CliError(noSettingsMessage(hasErrors(loaded.diagnostics), loaded.diagnostics.length));
+        const { status, diagnostics } = await readStatusFile(root, settings.statusFile);
+        for (const diagnostic of diagnostics) console.error(formatDiagnostic(diagnostic, display));
+        plan = planOffline(loaded.model, status, await headRevision(root));
+        statusFile = settings.statusFile;
+        configErrors = hasErrors(loaded.diagnostics);
+        if (options.out !== undefined) await writeFile(options.out, serializeSavedPlan(plan, root, null), "utf8");
+      } else {
+        const result = await reconcile({ root, adapters: createAdapters(), logger: cliLogger(options.logLevel), mode: "plan" });
+        for (const diagnostic of [...result.loaded.diagnostics, ...result.statusDiagnostics]) console.error(formatDiagnostic(diagnostic, display));
+        if (result.plan === undefined || result.fingerprints === undefined) throw new CliError(result.message ?? "the plan could not be made");
+        plan = result.plan;
+        statusFile = result.statusFile ?? "";
+        configErrors = hasErrors(result.loaded.diagnostics);
+        if (options.out !== undefined) await writeFile(options.out, serializeSavedPlan(plan, result.loaded.root, result.fingerprints), "utf8");
       }
 
-      if (options.offline !== true) {
-        throw new CliError("planning against the cloud is not available in this build; use --offline to compare with the status file");
-      }
-      const { status, diagnostics: statusDiagnostics } = await readStatusFile(root, settings.statusFile);
-      for (const diagnostic of statusDiagnostics) console.error(format(diagnostic, display));
-      const plan: Plan = planOffline(loaded.model, status, await headRevision(root));
-
-      if (options.out !== undefined) await writeFile(options.out, `${JSON.stringify(plan, null, 2)}\n`, "utf8");
       if (options.format === "json") console.log(JSON.stringify(plan, null, 2));
-      else console.log(formatPlanText(plan, { statusFile: settings.statusFile }));
+      else if (options.format === "github") console.log(formatPlanGithub(plan));
+      else console.log(formatPlanText(plan, { statusFile }));
 
-      // Valid identities are planned even when others are invalid, but the exit code says so.
-      if (errors.length > 0) process.exitCode = EXIT.failure;
-      else process.exitCode = plan.changes.length > 0 ? EXIT.changes : EXIT.ok;
+      // Valid identities are planned even when others are invalid or an integration failed, but the exit code says so.
+      const failed = configErrors || plan.failedIntegrations.length > 0 || plan.invalid.length > 0;
+      process.exitCode = failed ? EXIT.failure : plan.changes.length > 0 ? EXIT.changes : EXIT.ok;
     });
+}
+
+function noSettingsMessage(errors: boolean, count: number): string {
+  return errors ? `the config has ${count} error(s); fix them and plan again` : "the config has no Settings document; add one with spec.issuer";
 }

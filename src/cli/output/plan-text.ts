@@ -11,6 +11,9 @@ export function formatPlanText(plan: Plan, options: { statusFile?: string } = {}
   const lines: string[] = [];
   if (plan.mode === "offline") {
     lines.push(`Offline plan: compared with ${options.statusFile ?? "the status file"}, not with the cloud; drift is not visible.`);
+  } else {
+    const read = Object.entries(plan.integrations).filter(([, state]) => state.account !== undefined);
+    if (read.length > 0) lines.push(`Compared with the cloud: ${read.map(([name, state]) => `${name} (account ${state.account ?? ""})`).join(", ")}.`);
   }
 
   section(lines, "Changes", plan.changes.map(formatChange));
@@ -22,6 +25,11 @@ export function formatPlanText(plan: Plan, options: { statusFile?: string } = {}
     lines,
     "Failed integrations",
     plan.failedIntegrations.map((failure) => `  x ${failure.integration} (${failure.provider}): ${failure.message}`),
+  );
+  section(
+    lines,
+    "Not supported by this build (left as they are)",
+    plan.skippedIntegrations.map((note) => `  - ${note.integration} (${note.provider}): ${note.message}`),
   );
   section(lines, "Workloads", formatWorkloads(plan));
 

@@ -23,6 +23,9 @@ export const MAX_ATTEMPTS = 8;
  * Constructing the clients makes no call.
  */
 export function createAwsClients(): AwsClients {
+  // NOTE: wid pins its SDK and runs on Node 20, so the SDK's warning that future SDK
+  // releases will need Node 22 cannot be acted on by users; it is silenced unless set.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const options = {
     retryMode: "adaptive",
     maxAttempts: MAX_ATTEMPTS,

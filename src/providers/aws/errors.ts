@@ -25,11 +25,16 @@ const INVALID_CODES = new Set(["MalformedPolicyDocument", "LimitExceeded", "Inva
 const CONFLICT_CODES = new Set(["EntityAlreadyExists", "ConcurrentModification", "DeleteConflict", "NoSuchEntity"]);
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "EAI_AGAIN", "EPIPE"]);
 
-/** The error code of an SDK or network error: the service's code, or Node's `code`. */
+/**
+ * The error code of an SDK or network error: the service's own code (`NoSuchEntity`,
+ * from the query protocol's `Code`), or Node's network `code`. The SDK's class names
+ * add `Exception` to some codes, which is removed when no `Code` is present.
+ */
 export function awsErrorCode(error: unknown): string {
   if (typeof error !== "object" || error === null) return "Unknown";
+  if ("Code" in error && typeof error.Code === "string" && error.Code !== "") return error.Code;
   if ("code" in error && typeof error.code === "string" && NETWORK_CODES.has(error.code)) return error.code;
-  if ("name" in error && typeof error.name === "string") return error.name;
+  if ("name" in error && typeof error.name === "string") return error.name === "Error" ? "Error" : error.name.replace(/Exception$/, "");
   return "Unknown";
 }
 

@@ -1,0 +1,94 @@
+import type { Logger } from "pino";
+
+import type { Plan, ResourceChange } from "../plan/types.js";
+import type { ApplyOptions, ResourceOutcome } from "../providers/types.js";
+import type { IntegrationSession } from "../reconcile/observe.js";
+import type { ApplyReport, ApplySummary } from "./types.js";
+
+/**
+ * Executes a plan through the adapters of the observed integrations, concurrently per
+ * integration, and reports every resource's outcome: created, updated, deleted,
+ * unchanged or failed. Integrations are independent: a failure in one does not stop
+ * the others. A change of an integration that was not observed is reported failed.
+ */
+export async function applyPlan(plan: Plan, sessions: ReadonlyMap<string, IntegrationSession>, options: ApplyOptions, logger: Logger): Promise<ApplyReport> {
+  const byIntegration = new Map<string, ResourceChange[]>();
+  for (const change of plan.changes) {
+    const list = byIntegration.get(change.integration) ?? [];
+    list.push(change);
+    byIntegration.set(change.integration, list);
+  }
+
+  const results = await Promise.all(
+    [...byIntegration].map(async ([name, changes]): Promise<ResourceOutcome[]> => {
+      const apply = sessions.get(name)?.apply;
+      if (apply === undefined) return changes.map((change) => notApplied(change, `integration ${name} was not observed, so nothing was applied to it`));
+      try {
+        return await apply(changes, options, logger);
+      } catch (error) {
+        // Adapters report failures as outcomes; an exception here is a bug, kept to this integration.
+        logger.error({ integration: name, err: error }, "apply failed unexpectedly");
+        const message = `apply failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`;
+        return changes.map((change) => notApplied(change, message));
+      }
+    }),
+  );
+
+  const outcomes = orderOutcomes(plan, [...results.flat(), ...unchangedOutcomes(plan, sessions)]);
+  return { outcomes, summary: summarizeOutcomes(outcomes), failedIntegrations: plan.failedIntegrations };
+}
+
+/**
+ * Outcomes of the resources that needed no change: every resource of an identity that
+ * is installed with `install: true`, and the OIDC provider of an integration that has one.
+ */
+function unchangedOutcomes(plan: Plan, sessions: ReadonlyMap<string, IntegrationSession>): ResourceOutcome[] {
+  const changed = new Set(plan.changes.map((change) => `${change.integration}\u0000${change.resource}`));
+  const outcomes: ResourceOutcome[] = [];
+  const add = (integration: string, provider: ResourceOutcome["provider"], identity: string | null, resource: string): void => {
+    if (changed.has(`${integration}\u0000${resource}`)) return;
+    const type = resource.slice(0, resource.indexOf("/"));
+    if (!isResourceType(type)) return;
+    outcomes.push({ resource, type, provider, integration, identity, action: null, outcome: "unchanged" });
+  };
+
+  for (const [name, state] of Object.entries(plan.integrations)) {
+    if (state.state !== "present" || sessions.get(name)?.apply === undefined) continue;
+    for (const resource of state.resources ?? []) add(name, state.provider, null, resource);
+  }
+  const pendingIdentities = new Set(plan.pending.map((change) => change.identity));
+  for (const [name, state] of Object.entries(plan.identities)) {
+    if (state.state !== "installed" || state.resources === undefined || pendingIdentities.has(name)) continue;
+    const integration = state.integration;
+    if (integration === undefined) continue;
+    const provider = plan.integrations[integration]?.provider ?? "aws";
+    for (const resource of state.resources) add(integration, provider, name, resource);
+  }
+  return outcomes;
+}
+
+const RESOURCE_TYPES = new Set(["oidc-provider", "role", "role-policy", "workload-identity-pool", "workload-identity-pool-provider", "custom-role", "role-binding"]);
+
+function isResourceType(type: string): type is ResourceOutcome["type"] {
+  return RESOURCE_TYPES.has(type);
+}
+
+function orderOutcomes(plan: Plan, outcomes: ResourceOutcome[]): ResourceOutcome[] {
+  const planIndex = new Map(plan.changes.map((change, index) => [`${change.integration}\u0000${change.resource}\u0000${change.action}`, index]));
+  const index = (outcome: ResourceOutcome): number => planIndex.get(`${outcome.integration}\u0000${outcome.resource}\u0000${outcome.action ?? ""}`) ?? -1;
+  return outcomes.sort((a, b) => compare(a.integration, b.integration) || compare(a.identity ?? "", b.identity ?? "") || index(a) - index(b) || compare(a.resource, b.resource));
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function summarizeOutcomes(outcomes: readonly ResourceOutcome[]): ApplySummary {
+  const summary: ApplySummary = { created: 0, updated: 0, deleted: 0, unchanged: 0, failed: 0 };
+  for (const outcome of outcomes) summary[outcome.outcome]++;
+  return summary;
+}
+
+function notApplied(change: ResourceChange, message: string): ResourceOutcome {
+  return { resource: change.resource, type: change.type, provider: change.provider, integration: change.integration, identity: change.identity, action: change.action, outcome: "failed", message };
+}

@@ -1,0 +1,96 @@
+/**
+ * Install semantics shared by the online and the offline planner: invalid identities,
+ * what happens to removed identities, and the workload mapping.
+ */
+
+import type { ConfigModel, WorkloadIdentity } from "../config/model.js";
+import { resolveSelections } from "../scope/resolve.js";
+import { buildWorkloadMapping } from "../status/mapping.js";
+import type { IdentityState, StatusFile, WorkloadStatus } from "../status/types.js";
+import { frozenSelections } from "./frozen.js";
+import type { IdentityNote, IdentityPlanState } from "./types.js";
+
+/**
+ * Whether the resources of removed identities may be deleted now: only with
+ * `prune: true`, never while a config file cannot be read (it may define the identity),
+ * and never while the settings suspend applying.
+ */
+export interface RemovalPolicy {
+  deleteAllowed: boolean;
+  /** Why deletes are not allowed, as a clause such as "prune is off"; empty when they are. */
+  blocker: string;
+}
+
+export function removalPolicy(model: ConfigModel): RemovalPolicy {
+  if (model.unreadableFiles.length > 0) {
+    return { deleteAllowed: false, blocker: `deletes are suspended while ${model.unreadableFiles.join(", ")} cannot be read` };
+  }
+  if (model.settings?.prune !== true) return { deleteAllowed: false, blocker: "prune is off" };
+  if (model.settings.suspend) return { deleteAllowed: false, blocker: "prune is on, but applying is suspended" };
+  return { deleteAllowed: true, blocker: "" };
+}
+
+/** Why a removed identity's resources are kept, for its orphan note. */
+export function orphanMessage(policy: RemovalPolicy): string {
+  return `the file was removed, and ${policy.blocker}; its cloud resources are kept`;
+}
+
+/** Reason of a planned delete of a removed identity's resource. */
+export const PRUNE_REASON = "the file was removed and prune is on";
+
+/**
+ * Notes for identities whose files are invalid now. Nothing is planned for them: they
+ * keep their last installed state until the file is fixed.
+ */
+export function invalidIdentityNotes(model: ConfigModel, previous: StatusFile | undefined): { notes: IdentityNote[]; states: Record<string, IdentityPlanState> } {
+  const notes: IdentityNote[] = [];
+  const states: Record<string, IdentityPlanState> = {};
+  for (const identity of model.invalidIdentities.values()) {
+    const before = previous?.identities[identity.name];
+    notes.push({
+      identity: identity.name,
+      provider: identity.provider ?? before?.provider ?? "aws",
+      integration: identity.integration ?? before?.integration ?? "",
+      message: `${identity.source.file} has errors; the identity keeps its last installed state until the file is fixed`,
+    });
+    states[identity.name] = { state: "invalid" };
+  }
+  return { notes, states };
+}
+
+/** A note about an identity of the model. */
+export function identityNote(identity: WorkloadIdentity, message: string, resource?: string): IdentityNote {
+  return { identity: identity.name, provider: identity.provider, integration: identity.integration, message, ...(resource !== undefined ? { resource } : {}) };
+}
+
+/** States in which an identity's credentials work: its role exists and wid stands behind it. */
+const READY_STATES: ReadonlySet<IdentityState> = new Set(["installed", "pending-install", "drifted", "invalid"]);
+
+/** Whether a workload can use an identity in `state` whose permissions are installed or about to be. */
+export function isReadyState(state: IdentityState | undefined, installed: boolean): boolean {
+  if (state === "installed") return true;
+  return state !== undefined && installed && READY_STATES.has(state);
+}
+
+/**
+ * The workload mapping of a plan. `isInstalled` says whether an identity's resources
+ * exist now; an identity is ready when it will be installed after the apply.
+ */
+export function planWorkloads(
+  model: ConfigModel,
+  previous: StatusFile | undefined,
+  identities: Readonly<Record<string, IdentityPlanState>>,
+  isInstalled: (name: string) => boolean,
+): Record<string, WorkloadStatus> {
+  const resolution = resolveSelections(model, { isInstalled, frozen: frozenSelections(model, previous) });
+  return buildWorkloadMapping(model, resolution, (name) => {
+    const planned = identities[name];
+    const before = previous?.identities[name];
+    return {
+      ready: isReadyState(planned?.state, isInstalled(name)),
+      createdAt: planned?.observed?.createdAt ?? before?.createdAt ?? null,
+      description: null,
+      integration: before?.integration ?? null,
+    };
+  });
+}
