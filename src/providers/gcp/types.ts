@@ -1,5 +1,5 @@
 /**
- * What the Google Cloud adapter observes and what its planned changes carry. Plain data,
+ * The facts the Google Cloud adapter observes and the payloads its planned changes carry. Plain data,
  * free of the API libraries, so that comparing stays pure.
  */
 
@@ -77,7 +77,7 @@ export interface GcpObservation extends IntegrationObservation {
   permissionCatalog: ReadonlyMap<string, CustomRoleSupport>;
   /**
    * The issuer's key set to upload as the provider's `jwksJson`, in canonical JSON, when
-   * the integration sets `uploadJwks`; null otherwise or when no key set is available.
+   * the integration sets `uploadJwks`. Null when it does not.
    */
   issuerJwks: string | null;
 }
