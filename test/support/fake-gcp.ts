@@ -37,18 +37,23 @@
  *   token check (401 UNAUTHENTICATED without the fake's token).
  * - Request counting by method ID, a request log, and injected failures of the next
  *   request of a method or of the next completed operation.
+ * - A Security Token Service token exchange that returns the fixed token, so a wid child
+ *   process authenticates through Application Default Credentials (see `fakeGcpEnv`).
  *
  * What it does not model: real authentication, OAuth scopes and the caller's own IAM
  * permissions; IAM conditions evaluation and CEL syntax checks of attribute conditions;
  * organization policies and VPC Service Controls; organization and folder roles; real
  * timing, rate limits and eventual consistency (writes are visible at once after an
  * operation completes); the 30-day and 37-day purges (tests call `purge` and
- * `expireRoleUndeleteWindow`); token exchange through STS; audit configs; other provider
+ * `expireRoleUndeleteWindow`); verification of the subject token in the STS exchange;
+ * audit configs; other provider
  * kinds (AWS, SAML, X.509) and pool features (namespaces, managed identities).
  */
 
+import { writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import path from "node:path";
 
 import { staticTokenAuth } from "../../src/providers/gcp/clients.js";
 import type { GcpAuth } from "../../src/providers/gcp/clients.js";
@@ -62,6 +67,7 @@ import type { PolicyChange } from "./fake-gcp/policy.js";
 import { PoolHandlers } from "./fake-gcp/pools.js";
 import { isRecord } from "./fake-gcp/request.js";
 import { RoleHandlers } from "./fake-gcp/roles.js";
+import { exchangeToken } from "./fake-gcp/sts.js";
 import { isReadMethod, routes } from "./fake-gcp/router.js";
 import type { Route } from "./fake-gcp/router.js";
 import { FakeState } from "./fake-gcp/state.js";
@@ -169,6 +175,11 @@ export async function startFakeGcp(options: FakeGcpOptions = {}): Promise<FakeGc
       send(response, status, body);
     };
     try {
+      if (httpMethod === "POST" && path === "/v1/token") {
+        entry.method = "sts.token";
+        reply(200, exchangeToken(text, token));
+        return;
+      }
       if (request.headers.authorization !== `Bearer ${token}`) {
         throw new GoogleApiError("UNAUTHENTICATED", "Request had invalid authentication credentials. Expected OAuth 2 access token.", "ACCESS_TOKEN_TYPE_UNSUPPORTED");
       }
@@ -262,6 +273,26 @@ export async function startFakeGcp(options: FakeGcpOptions = {}): Promise<FakeGc
  */
 export function fakeGcpAuthClient(token: string = FAKE_GCP_TOKEN): GcpAuth {
   return staticTokenAuth(token);
+}
+
+/**
+ * Writes an `external_account` credential configuration into `dir` whose token exchange
+ * goes to the fake, and returns the environment for a wid child process: Application
+ * Default Credentials through GOOGLE_APPLICATION_CREDENTIALS, and both endpoints.
+ */
+export async function fakeGcpEnv(fake: FakeGcp, dir: string): Promise<Record<string, string>> {
+  const tokenFile = path.join(dir, "gcp-subject-token");
+  const configFile = path.join(dir, "gcp-credentials.json");
+  await writeFile(tokenFile, "subject-token-not-verified-by-the-fake");
+  const config = {
+    type: "external_account",
+    audience: "//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/test/providers/test",
+    subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+    token_url: `${fake.endpoint}/v1/token`,
+    credential_source: { file: tokenFile, format: { type: "text" } },
+  };
+  await writeFile(configFile, JSON.stringify(config));
+  return { GOOGLE_APPLICATION_CREDENTIALS: configFile, WID_GCP_IAM_ENDPOINT: fake.endpoint, WID_GCP_CRM_ENDPOINT: fake.endpoint };
 }
 
 function match(table: readonly Route[], httpMethod: string, path: string): { route?: Route; params: Record<string, string> } {
