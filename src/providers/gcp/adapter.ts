@@ -23,6 +23,7 @@ export interface GcpAdapterOptions {
    * is available. Read on every observation of an integration with `uploadJwks`, so a
    * rotated key reaches the provider on the next run. Default: no key set.
    */
+  // NOTE: createAdapters does not pass the issuer's key set yet, so uploadJwks fails from the CLI.
   issuerKeySet?: () => unknown;
   /** How long a project's permission catalog is reused, in milliseconds. Default one hour. */
   catalogTtlMs?: number;
