@@ -9,7 +9,7 @@ import { GoogleApiError } from "./errors.js";
 
 const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
 
-/** Answers a token exchange request given as `application/x-www-form-urlencoded` text. */
+/** Exchanges a token for the fake's access token; the request is `application/x-www-form-urlencoded` text. */
 export function exchangeToken(formText: string, accessToken: string): Record<string, unknown> {
   const form = new URLSearchParams(formText);
   if (form.get("grant_type") !== TOKEN_EXCHANGE) throw new GoogleApiError("INVALID_ARGUMENT", `grant_type must be ${TOKEN_EXCHANGE}`);
