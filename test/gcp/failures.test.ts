@@ -75,7 +75,9 @@ describe("Google Cloud failures", () => {
     expect(applied.plan?.failedIntegrations).toEqual([
       expect.objectContaining({
         integration: "gcp-staging",
-        message: expect.stringContaining(`project ${STAGING.projectId} has number ${STAGING.projectNumber}, but the integration file sets projectNumber "${PROD.projectNumber}"`),
+        message: expect.stringMatching(
+          new RegExp(`project ${STAGING.projectId} has number ${STAGING.projectNumber}, but integration-gcp-staging\\.yaml:\\d+:\\d+ sets spec\\.gcp\\.projectNumber "${PROD.projectNumber}"`),
+        ),
       }),
     ]);
     expect(fake.writes().filter((entry) => entry.path.includes(STAGING.projectNumber) || entry.path.includes(STAGING.projectId))).toEqual([]);

@@ -88,7 +88,7 @@ describe("fake Google Cloud APIs", () => {
     expect((await call("PATCH", POOL, { description: "x" })).status).toBe(400);
   });
 
-  it("soft-deletes custom roles and refuses to create a deleted ID", async () => {
+  it("reserves soft-deleted role IDs", async () => {
     const role = { roleId: "wid_reader", role: { title: "t", includedPermissions: ["storage.objects.get"] } };
     expect((await call("POST", ROLES, role)).status).toBe(200);
     expect((await call("DELETE", `${ROLES}/wid_reader`)).body.deleted).toBe(true);
@@ -162,7 +162,7 @@ describe("fake Google Cloud APIs", () => {
     expect((await call("POST", "/v3/projects/wid-test-project:setIamPolicy", { policy: v1.body })).status).toBe(400);
   });
 
-  it("answers without a token and for unknown projects in Google's error envelope", async () => {
+  it("wraps auth and project errors in the envelope", async () => {
     const anonymous = await call("GET", ROLES, undefined, "wrong-token");
     expect(anonymous.status).toBe(401);
     expect(anonymous.body).toEqual({

@@ -33,7 +33,7 @@ export function compareGcp(desired: DesiredIntegration<"gcp">, observation: GcpO
     // A new role counts toward the quota once it is going to be created.
     const creates = compared.changes.some((change) => change.details?.kind === "gcp-create-role");
     if (creates && identity.install && roleCount + 1 > CUSTOM_ROLE_QUOTA) {
-      identities.set(identity.name, { ...compared, status: "rejected", message: quotaMessage(integration, observation, roleCount), changes: [] });
+      identities.set(identity.name, { ...compared, status: "rejected", message: quotaMessage(integration, identity, observation, roleCount), changes: [] });
       continue;
     }
     if (creates && identity.install) roleCount += 1;
@@ -179,6 +179,7 @@ function findRemovals(integration: GcpIntegration, observation: GcpObservation, 
   return removals;
 }
 
-function quotaMessage(integration: GcpIntegration, observation: GcpObservation, roleCount: number): string {
-  return `project ${integration.gcp.projectId} already has ${roleCount} custom roles, or will have after this plan (${observation.customRoleCount} exist now, deleted ones included until Google purges them), and Google allows ${CUSTOM_ROLE_QUOTA} per project, so this identity's role cannot be created. Delete custom roles the project no longer uses, or move identities to an integration in another project`;
+function quotaMessage(integration: GcpIntegration, identity: GcpIdentity, observation: GcpObservation, roleCount: number): string {
+  const { file, line, column } = identity.source;
+  return `${file}:${line}:${column}: project ${integration.gcp.projectId} already has ${roleCount} custom roles, or will have after this plan (${observation.customRoleCount} exist now, deleted ones included until Google purges them), and Google allows ${CUSTOM_ROLE_QUOTA} per project, so this identity's role cannot be created. Delete custom roles the project no longer uses, or move identities to an integration in another project`;
 }

@@ -72,12 +72,13 @@ export async function observeGcp(integration: GcpIntegration, sources: ObserveSo
  */
 export function checkProjectNumber(integration: GcpIntegration, observed: string): void {
   if (observed === integration.gcp.projectNumber) return;
+  const { file, line, column } = integration.source;
   throw new GcpCallError(
     {
       kind: "wrong-account",
       httpStatus: null,
       status: null,
-      message: `project ${integration.gcp.projectId} has number ${observed}, but the integration file sets projectNumber "${integration.gcp.projectNumber}"`,
+      message: `project ${integration.gcp.projectId} has number ${observed}, but ${file}:${line}:${column} sets spec.gcp.projectNumber "${integration.gcp.projectNumber}"`,
     },
     { integration: integration.name, call: "cloudresourcemanager.projects.get", resource: `projects/${integration.gcp.projectId}` },
   );
