@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 
@@ -31,7 +32,7 @@ export async function configFingerprint(root: string, model: ConfigModel): Promi
   const entries: [string, string][] = [];
   for (const file of [...model.files].sort()) {
     const bytes = await readFile(path.join(root, file)).catch(() => undefined);
-    entries.push([file, bytes === undefined ? "missing" : hashText(bytes.toString("base64"))]);
+    entries.push([file, bytes === undefined ? "missing" : createHash("sha256").update(bytes).digest("hex")]);
   }
   return hashText(stableStringify({ files: entries, unreadable: [...model.unreadableFiles].sort() }));
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import path from "node:path";
 
 import type { Logger } from "pino";
 
@@ -35,6 +36,11 @@ export interface ReconcileOptions {
   expected?: PlanFingerprints;
   /** Write the status file after apply. Default true; the daemon also commits it. */
   writeStatus?: boolean;
+  /**
+   * Compute the fingerprints a saved plan needs (`wid plan --out`). Default false,
+   * because hashing every config file costs time on each reconcile; always done with `expected`.
+   */
+  fingerprints?: boolean;
 }
 
 /**
@@ -97,8 +103,8 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
 
 async function run(options: ReconcileOptions, logger: Logger): Promise<ReconcileResult> {
   // Load and validate; without Settings nothing can be planned.
-  const loaded = await loadConfig(options.root);
-  const revision = await headRevision(loaded.root);
+  const [loaded, revision] = await Promise.all([loadConfig(options.root), headRevision(path.resolve(options.root))]);
+  logger.debug({ identities: loaded.model.identities.size, diagnostics: loaded.diagnostics.length, revision }, "config loaded");
   const result: ReconcileResult = { outcome: "invalid-config", loaded, revision, statusDiagnostics: [], statusWritten: false, durationMs: 0 };
   const settings = loaded.model.settings;
   if (settings === undefined) {
@@ -108,31 +114,36 @@ async function run(options: ReconcileOptions, logger: Logger): Promise<Reconcile
   }
   result.statusFile = settings.statusFile;
 
-  // The previous status supplies what the cloud cannot: installed revisions, frozen selections.
-  const { status: previous, diagnostics: statusDiagnostics } = await readStatusFile(loaded.root, settings.statusFile);
-  result.statusDiagnostics = statusDiagnostics;
-
   // A saved plan made from other files is refused before the cloud is read.
-  const config = await configFingerprint(loaded.root, loaded.model);
+  const wantFingerprints = options.fingerprints === true || options.expected !== undefined;
+  const config = wantFingerprints ? await configFingerprint(loaded.root, loaded.model) : "";
   if (options.expected !== undefined) {
     const mismatch = fingerprintMismatch(options.expected, { ...options.expected, revision, config });
     if (mismatch !== undefined) return stale(result, mismatch);
   }
 
-  // Observe every integration, then plan from the observations alone.
-  const sessions = await observeIntegrations(loaded.model, options.adapters, logger);
+  // Observe every integration while reading the previous status, which supplies what
+  // the cloud cannot: installed revisions and the selections of invalid identities.
+  const [{ status: previous, diagnostics: statusDiagnostics }, sessions] = await Promise.all([
+    readStatusFile(loaded.root, settings.statusFile),
+    observeIntegrations(loaded.model, options.adapters, logger),
+  ]);
+  result.statusDiagnostics = statusDiagnostics;
+  logger.debug({ integrations: sessions.size }, "integrations observed");
+
+  // Plan from the observations alone.
   const inputs = new Map<string, PlanInput>([...sessions].map(([name, session]) => [name, session.input]));
   const plan = planOnline(loaded.model, previous, revision, inputs);
-  const fingerprints: PlanFingerprints = { revision, config, integrations: integrationFingerprints(inputs), changes: changesFingerprint(plan) };
   result.plan = plan;
-  result.fingerprints = fingerprints;
+  if (wantFingerprints) result.fingerprints = { revision, config, integrations: integrationFingerprints(inputs), changes: changesFingerprint(plan) };
+  logger.debug({ ...plan.summary, pending: plan.pending.length }, "plan computed");
 
   if (options.mode === "plan") {
     result.outcome = plan.failedIntegrations.length > 0 ? "failed" : plan.changes.length > 0 ? "changes" : "no-changes";
     return result;
   }
-  if (options.expected !== undefined) {
-    const mismatch = fingerprintMismatch(options.expected, fingerprints);
+  if (options.expected !== undefined && result.fingerprints !== undefined) {
+    const mismatch = fingerprintMismatch(options.expected, result.fingerprints);
     if (mismatch !== undefined) return stale(result, mismatch);
   }
 
@@ -143,6 +154,7 @@ async function run(options: ReconcileOptions, logger: Logger): Promise<Reconcile
   };
   const report = await applyPlan(plan, sessions, applyOptions, logger);
   result.report = report;
+  logger.debug({ ...report.summary }, "plan applied");
   const status = buildStatus({ model: loaded.model, previous, plan, report, revision });
   result.status = status;
   if (options.writeStatus !== false) result.statusWritten = await writeStatusFile(loaded.root, settings.statusFile, status);

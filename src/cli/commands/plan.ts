@@ -55,13 +55,13 @@ export function registerPlan(program: Command): void {
         configErrors = hasErrors(loaded.diagnostics);
         if (options.out !== undefined) await writeFile(options.out, serializeSavedPlan(plan, root, null), "utf8");
       } else {
-        const result = await reconcile({ root, adapters: createAdapters(), logger: cliLogger(options.logLevel), mode: "plan" });
+        const result = await reconcile({ root, adapters: createAdapters(), logger: cliLogger(options.logLevel), mode: "plan", fingerprints: options.out !== undefined });
         for (const diagnostic of [...result.loaded.diagnostics, ...result.statusDiagnostics]) console.error(formatDiagnostic(diagnostic, display));
-        if (result.plan === undefined || result.fingerprints === undefined) throw new CliError(result.message ?? "the plan could not be made");
+        if (result.plan === undefined) throw new CliError(result.message ?? "the plan could not be made");
         plan = result.plan;
         statusFile = result.statusFile ?? "";
         configErrors = hasErrors(result.loaded.diagnostics);
-        if (options.out !== undefined) await writeFile(options.out, serializeSavedPlan(plan, result.loaded.root, result.fingerprints), "utf8");
+        if (options.out !== undefined) await writeFile(options.out, serializeSavedPlan(plan, result.loaded.root, result.fingerprints ?? null), "utf8");
       }
 
       if (options.format === "json") console.log(JSON.stringify(plan, null, 2));

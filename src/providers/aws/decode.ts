@@ -1,5 +1,5 @@
-/** A policy document as read from IAM: the parsed JSON, or why it could not be parsed. */
-export type DecodedDocument = { ok: true; value: unknown } | { ok: false; text: string; reason: string };
+/** A policy document as read from IAM, with its text as received: the parsed JSON, or why it could not be parsed. */
+export type DecodedDocument = { ok: true; value: unknown; text: string } | { ok: false; text: string; reason: string };
 
 /**
  * Decodes a policy document returned by IAM. IAM returns documents URL-encoded
@@ -13,22 +13,17 @@ export function decodePolicyDocument(text: string | undefined): DecodedDocument 
   const trimmed = text.trim();
   if (trimmed.startsWith("{")) return parse(trimmed, text);
 
-  let decoded: string;
+  // RFC 3986 encoding writes '+' as %2B, so a bare '+' can only be a space in form encoding.
   try {
-    decoded = decodeURIComponent(trimmed);
+    return parse(decodeURIComponent(trimmed.replaceAll("+", "%20")), text);
   } catch {
     return { ok: false, text, reason: "the document is neither JSON nor valid URL-encoded text" };
   }
-  const result = parse(decoded, text);
-  if (result.ok || !trimmed.includes("+")) return result;
-
-  // Form encoding writes a space as '+'; RFC 3986 encoding never leaves a bare '+'.
-  return parse(decodeURIComponent(trimmed.replaceAll("+", "%20")), text);
 }
 
 function parse(json: string, original: string): DecodedDocument {
   try {
-    return { ok: true, value: JSON.parse(json) as unknown };
+    return { ok: true, value: JSON.parse(json) as unknown, text: original };
   } catch (error) {
     return { ok: false, text: original, reason: `the document is not valid JSON (${error instanceof Error ? error.message : String(error)})` };
   }

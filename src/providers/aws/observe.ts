@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import type { AwsIntegration } from "../../config/model.js";
 import { hashText } from "../../plan/hash.js";
 import { CloudError } from "../types.js";
-import { canonicalPolicyJson, stableStringify } from "./canonical.js";
+import { stableStringify } from "./canonical.js";
 import type { AwsClients } from "./client.js";
 import type { DecodedDocument } from "./decode.js";
 import { decodePolicyDocument } from "./decode.js";
@@ -134,24 +134,27 @@ async function readOidcProvider(clients: AwsClients, integration: AwsIntegration
   }
 }
 
-/** sha256 of the observed facts that comparison reads, with documents in canonical form. */
+/**
+ * sha256 of the observed facts that comparison reads. Documents enter as the text IAM
+ * returned: IAM returns a stored document the same way on every read, so an unchanged
+ * account gives the same fingerprint without canonicalizing every document twice.
+ */
 function fingerprint(observation: Omit<AwsObservation, "fingerprint">): string {
-  const document = (decoded: DecodedDocument): string => (decoded.ok ? canonicalPolicyJson(decoded.value) : `unreadable:${decoded.text}`);
   const roles = [...observation.roles.values()]
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .map((role) => ({
-      name: role.name,
-      path: role.path,
-      arn: role.arn,
-      roleId: role.roleId,
-      createdAt: role.createdAt,
-      trustPolicy: document(role.trustPolicy),
-      inlinePolicies: Object.fromEntries([...role.inlinePolicies].map(([name, decoded]) => [name, document(decoded)])),
-      attachedPolicies: [...role.attachedPolicies].sort(),
-      permissionsBoundary: role.permissionsBoundary,
-      tags: role.tags,
-      instanceProfiles: [...role.instanceProfiles].sort(),
-    }));
+    .map((role) => [
+      role.name,
+      role.path,
+      role.arn,
+      role.roleId,
+      role.createdAt,
+      role.trustPolicy.text,
+      [...role.inlinePolicies].map(([name, decoded]) => [name, decoded.text]).sort(),
+      [...role.attachedPolicies].sort(),
+      role.permissionsBoundary,
+      role.tags,
+      [...role.instanceProfiles].sort(),
+    ]);
   const provider = observation.oidcProvider === null ? null : { ...observation.oidcProvider, clientIds: [...observation.oidcProvider.clientIds].sort() };
   return hashText(stableStringify({ account: observation.account, partition: observation.partition, oidcProvider: provider, roles }));
 }

@@ -1,0 +1,108 @@
+import { ListRolesCommand } from "@aws-sdk/client-iam";
+import type { IAMClient } from "@aws-sdk/client-iam";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+
+import type { AwsProxy } from "../support/aws-proxy.js";
+import { iamTotals, startAwsProxy } from "../support/aws-proxy.js";
+import { runCli } from "../support/cli.js";
+import type { MotoServer } from "../support/moto.js";
+import { motoAvailability, motoEnv, startMoto } from "../support/moto.js";
+import { awsIdentity, awsIntegration, iamClient, readStatus, removeRepo, SETTINGS, WORKLOAD, writeFiles, writeRepo } from "./helpers.js";
+
+const availability = motoAvailability();
+
+describe.skipIf(!availability.run)(`partial failures and IAM limits ${availability.reason}`, () => {
+  let moto: MotoServer;
+  let proxy: AwsProxy;
+  let iam: IAMClient;
+  let repo: string;
+  const env = (): Record<string, string> => motoEnv(proxy.endpoint);
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    proxy = await startAwsProxy({ target: moto.endpoint });
+    iam = iamClient(moto.endpoint);
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+    await moto?.stop();
+  });
+  beforeEach(async () => {
+    await moto.reset();
+    proxy.resetCounts();
+    proxy.failWhen(undefined);
+    repo = await writeRepo({
+      "settings.yaml": SETTINGS,
+      "integrations/aws-prod.yaml": awsIntegration("aws-prod"),
+      "identities/alpha.yaml": awsIdentity("alpha"),
+      "identities/beta.yaml": awsIdentity("beta", { actions: ["s3:PutObject"] }),
+      "identities/gamma.yaml": awsIdentity("gamma", { actions: ["s3:DeleteObject"] }),
+      "workloads/shop.yaml": WORKLOAD,
+    });
+  });
+  afterEach(async () => {
+    await removeRepo(repo);
+  });
+
+  it("names each failed resource and converges on the next run", async () => {
+    proxy.failWhen((call) => call.action === "PutRolePolicy" && call.params.get("RoleName") === "wid-beta");
+    const failed = await runCli(["apply", repo], { env: env() });
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain("failed    role-policy/wid-beta/wid-permissions (beta)");
+    expect(failed.stdout).toContain(
+      "iam:PutRolePolicy on role-policy/wid-beta/wid-permissions (integration aws-prod, identity beta) failed: AccessDenied: User: arn:aws:iam::123456789012:user/moto is not authorized to perform: iam:PutRolePolicy; grant iam:PutRolePolicy to the caller",
+    );
+    expect(failed.stdout).toContain("created   role/wid-beta (beta)");
+    expect(failed.stdout).toContain("Apply failed: 6 created, 0 updated, 0 deleted, 0 unchanged, 1 failed.");
+
+    const status = await readStatus(repo);
+    expect(status.identities.beta?.state).toBe("failed");
+    expect(status.identities.beta?.installedHash).toBeNull();
+    expect(status.identities.alpha?.state).toBe("installed");
+    expect(status.workloads["shop/api"]?.aws?.identity).toBe("alpha");
+
+    proxy.failWhen(undefined);
+    const planned = await runCli(["plan", repo], { env: env() });
+    expect(planned.stdout).toContain("+ create role-policy/wid-beta/wid-permissions (aws-prod/beta): the role has no inline policy wid-permissions");
+    expect(planned.stdout).toContain("Plan: 1 to create, 0 to update, 0 to delete.");
+
+    const converged = await runCli(["apply", repo], { env: env() });
+    expect(converged.code).toBe(0);
+    expect((await readStatus(repo)).identities.beta?.state).toBe("installed");
+  });
+
+  it("skips the rest of an identity after its role fails", async () => {
+    proxy.failWhen((call) => call.action === "CreateRole" && call.params.get("RoleName") === "wid-gamma");
+    const failed = await runCli(["apply", repo], { env: env() });
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain("failed    role/wid-gamma (gamma)");
+    expect(failed.stdout).toContain("not attempted because role/wid-gamma failed");
+    const calls = proxy.calls().filter((call) => call.action === "PutRolePolicy" && call.params.get("RoleName") === "wid-gamma");
+    expect(calls).toEqual([]);
+  });
+
+  it("rejects a policy over IAM's size limit without writing", async () => {
+    const actions = Array.from({ length: 400 }, (_, index) => `s3:GetObjectVersion${"X".repeat(20)}${index}`);
+    await writeFiles(repo, { "identities/gamma.yaml": awsIdentity("gamma", { actions }) });
+
+    const planned = await runCli(["plan", repo], { env: env() });
+    expect(planned.code).toBe(1);
+    expect(planned.stdout).not.toContain("role/wid-gamma");
+
+    proxy.resetCounts();
+    const applied = await runCli(["apply", repo], { env: env() });
+    expect(applied.code).toBe(1);
+    const roles = ((await iam.send(new ListRolesCommand({}))).Roles ?? []).map((role) => role.RoleName).sort();
+    expect(roles).toEqual(["wid-alpha", "wid-beta"]);
+    expect(proxy.calls().filter((call) => call.params.get("RoleName") === "wid-gamma")).toEqual([]);
+    expect(iamTotals(proxy.counts()).writes).toBe(5);
+    expect((await readStatus(repo)).identities.gamma?.state).toBe("invalid");
+  });
+
+  it("rejects a role name over IAM's limit", async () => {
+    await writeFiles(repo, { "integrations/aws-prod.yaml": awsIntegration("aws-prod", "123456789012", `    roleNamePrefix: ${"p".repeat(60)}-\n`) });
+    const planned = await runCli(["plan", repo], { env: env() });
+    expect(planned.code).toBe(1);
+    expect(`${planned.stdout}${planned.stderr}`).toContain("over the IAM limit of 64");
+  });
+});
