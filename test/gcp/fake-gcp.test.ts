@@ -16,7 +16,8 @@ describe("fake Google Cloud APIs", () => {
   let fake: FakeGcp;
 
   beforeEach(async () => {
-    fake = await startFakeGcp({ operationDelayMs: 30, customRoleQuota: 3 });
+    // Long enough that a read right after a write still sees the operation running.
+    fake = await startFakeGcp({ operationDelayMs: 200, customRoleQuota: 3 });
   });
   afterEach(async () => {
     await fake.stop();
@@ -32,8 +33,12 @@ describe("fake Google Cloud APIs", () => {
     return { status: response.status, body: typeof parsed === "object" && parsed !== null ? { ...parsed } : {} };
   };
   const waitForOperation = async (name: unknown): Promise<Answer> => {
-    await new Promise((resolve) => setTimeout(resolve, 40));
-    return call("GET", `/v1/${String(name)}`);
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const operation = await call("GET", `/v1/${String(name)}`);
+      if (operation.body.done === true) return operation;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`operation ${String(name)} did not finish`);
   };
 
   it("runs pool writes as long-running operations", async () => {
