@@ -3,7 +3,7 @@ import { createGcpAdapter } from "./gcp/adapter.js";
 import type { AdapterRegistry } from "./types.js";
 
 /**
- * The adapters this build supports. The Google Cloud adapter reads its endpoints and
+ * Creates the adapters this build supports. The Google Cloud adapter reads its endpoints and
  * operation timeout from WID_GCP_* environment variables once, here, and its
  * credentials from Application Default Credentials on first use.
  */

@@ -8,8 +8,9 @@ import type { iam_v1 } from "@googleapis/iam";
 
 import type { GcpIntegration } from "../../config/model.js";
 import { GCP_ROLE_ID_PREFIX } from "../../config/names.js";
+import { gcpProviderName } from "../../credentials/layout.js";
 import type { GcpClients } from "./clients.js";
-import { desiredPool, desiredProvider } from "./desired.js";
+import { desiredPool } from "./desired.js";
 import { hasStatus, toGcpCallError } from "./errors.js";
 import type { CustomRoleSupport, ObservedBinding, ObservedPool, ObservedProvider, ObservedRole } from "./types.js";
 
@@ -41,7 +42,7 @@ export async function readPool(clients: GcpClients, integration: GcpIntegration)
 
 /** Reads the integration's OIDC provider, soft-deleted or not, or returns null when it or its pool does not exist. */
 export async function readProvider(clients: GcpClients, integration: GcpIntegration): Promise<ObservedProvider | null> {
-  const { name } = desiredProvider(integration, "", null);
+  const name = gcpProviderName(integration);
   try {
     const response = await clients.iam.projects.locations.workloadIdentityPools.providers.get({ name });
     return toProvider(response.data, name);

@@ -11,8 +11,6 @@ export type LifecycleState = "ACTIVE" | "DELETED";
 
 /** Soft-deleted pools and providers stay restorable for 30 days. */
 export const SOFT_DELETE_DAYS = 30;
-/** A deleted custom role can be undeleted for 7 days; its ID stays reserved for 37. */
-export const ROLE_UNDELETE_DAYS = 7;
 
 interface Lifecycle {
   state: LifecycleState;
