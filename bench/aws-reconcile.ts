@@ -3,7 +3,7 @@
  * the counting proxy: the first apply, then a no-op reconcile. Prints wall time and the
  * IAM calls by action, counted on the wire by the proxy, not by wid.
  *
- * Each reconcile runs in this process with fresh adapters, as the daemon runs them;
+ * Each reconcile runs in this process with fresh adapters, as the daemon runs them.
  * `wid apply` adds the start of a Node process (about half a second) on top.
  *
  * Run: npm run bench:aws   (needs moto_server on the PATH; BENCH_LOG=debug logs the steps)

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 
+import { compareBytes } from "../config/files.js";
 import type { Plan, ResourceChange } from "../plan/types.js";
 import type { ApplyOptions, ResourceOutcome } from "../providers/types.js";
 import type { IntegrationSession } from "../reconcile/observe.js";
@@ -76,12 +77,12 @@ function isResourceType(type: string): type is ResourceOutcome["type"] {
 function orderOutcomes(plan: Plan, outcomes: ResourceOutcome[]): ResourceOutcome[] {
   const planIndex = new Map(plan.changes.map((change, index) => [`${change.integration}\u0000${change.resource}\u0000${change.action}`, index]));
   const index = (outcome: ResourceOutcome): number => planIndex.get(`${outcome.integration}\u0000${outcome.resource}\u0000${outcome.action ?? ""}`) ?? -1;
-  return outcomes.sort((a, b) => compare(a.integration, b.integration) || compare(a.identity ?? "", b.identity ?? "") || index(a) - index(b) || compare(a.resource, b.resource));
+  return outcomes.sort(
+    (a, b) => compareBytes(a.integration, b.integration) || compareBytes(a.identity ?? "", b.identity ?? "") || index(a) - index(b) || compareBytes(a.resource, b.resource),
+  );
 }
 
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+
 
 export function summarizeOutcomes(outcomes: readonly ResourceOutcome[]): ApplySummary {
   const summary: ApplySummary = { created: 0, updated: 0, deleted: 0, unchanged: 0, failed: 0 };

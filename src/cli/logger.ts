@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 export const LOG_LEVELS = ["silent", "error", "warn", "info", "debug"] as const;
 
 /**
- * A JSON logger on stderr, so that stdout carries only the command's output. Fields
+ * Creates a JSON logger on stderr, so that stdout carries only the command's output. Fields
  * that could hold credentials are redacted.
  */
 export function cliLogger(level: string): Logger {

@@ -8,7 +8,7 @@ import { hashText } from "./hash.js";
 import type { Plan } from "./types.js";
 
 /**
- * What a saved plan was computed from. `wid apply PLAN_FILE` recomputes each value
+ * Hashes of the inputs of a saved plan. `wid apply PLAN_FILE` recomputes each value
  * and refuses the plan when one differs, because the plan would no longer describe
  * what apply would do.
  */
@@ -42,7 +42,7 @@ export function changesFingerprint(plan: Plan): string {
   return hashText(stableStringify(plan.changes));
 }
 
-/** The first fingerprint that differs, as a sentence for the user, or undefined when all match. */
+/** Returns the first fingerprint that differs, as a sentence for the user, or undefined when all match. */
 export function fingerprintMismatch(saved: PlanFingerprints, current: PlanFingerprints): string | undefined {
   if (saved.revision !== current.revision) {
     return `the config revision moved from ${saved.revision ?? "(none)"} to ${current.revision ?? "(none)"}`;

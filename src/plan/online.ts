@@ -6,7 +6,7 @@ import { identityNote, invalidIdentityNotes, orphanMessage, planWorkloads, PRUNE
 import type { IdentityNote, IdentityPlanState, IntegrationNote, IntegrationPlanState, Plan, ResourceChange } from "./types.js";
 import { summarize } from "./types.js";
 
-/** What the planner needs to know about the desired state of one integration. */
+/** The desired state of one integration, as the planner passes it to the adapter. */
 export interface DesiredIdentities {
   issuer: string;
   /** The integration's valid identities, in byte order of names. */
@@ -16,7 +16,7 @@ export interface DesiredIdentities {
 }
 
 /**
- * One integration as the planner sees it: observed (with the adapter's pure compare
+ * One integration as input to the planner: observed (with the adapter's pure compare
  * bound to the observation), failed to observe, or of a provider without an adapter.
  */
 export type PlanInput =
@@ -44,7 +44,7 @@ interface PlanParts {
  * - The integration's OIDC provider is planned only when an identity needs it.
  * - A same-name resource that wid does not own is a conflict and is never touched.
  * - An owned role that no identity uses is deleted with `prune: true`, or reported as
- *   orphaned; deletes are suspended while a config file cannot be read.
+ *   orphaned. Deletes are suspended while a config file cannot be read.
  * - Invalid identities are left exactly as they are.
  * Pure: every cloud fact comes from `inputs`.
  */
@@ -78,9 +78,11 @@ export function planOnline(model: ConfigModel, previous: StatusFile | undefined,
 
   orphanRemovedIntegrations(model, previous, parts);
 
-  // Invalid identities and identities of unobserved integrations keep their last state.
-  const isInstalled = (name: string): boolean => parts.installed.has(name) || (!model.identities.has(name) && (previous?.identities[name]?.installedHash ?? null) !== null);
-  for (const name of model.invalidIdentities.keys()) if ((previous?.identities[name]?.installedHash ?? null) !== null) parts.installed.add(name);
+  // Invalid identities keep their last installed state, so their workloads keep them.
+  for (const name of model.invalidIdentities.keys()) {
+    if ((previous?.identities[name]?.installedHash ?? null) !== null) parts.installed.add(name);
+  }
+  const isInstalled = (name: string): boolean => parts.installed.has(name);
 
   return {
     mode: "online",
@@ -216,7 +218,7 @@ function planRemovals(model: ConfigModel, integration: Integration, comparison: 
   return deletes;
 }
 
-/** An integration that could not be read, or has no adapter: its identities are left as they are. */
+/** Records an integration that could not be read or has no adapter. Its identities are left as they are. */
 function planUnobserved(
   previous: StatusFile | undefined,
   integration: Integration,

@@ -20,7 +20,7 @@ export interface SavedPlan {
   plan: Plan;
 }
 
-/** What `wid apply` needs from a plan file. */
+/** The fields of a plan file that `wid apply` reads. */
 export interface SavedPlanHeader {
   mode: Plan["mode"];
   root: string;

@@ -30,7 +30,7 @@ export function removalPolicy(model: ConfigModel): RemovalPolicy {
   return { deleteAllowed: true, blocker: "" };
 }
 
-/** Why a removed identity's resources are kept, for its orphan note. */
+/** Builds the orphan note's message that says why a removed identity's resources are kept. */
 export function orphanMessage(policy: RemovalPolicy): string {
   return `the file was removed, and ${policy.blocker}; its cloud resources are kept`;
 }
@@ -58,23 +58,23 @@ export function invalidIdentityNotes(model: ConfigModel, previous: StatusFile | 
   return { notes, states };
 }
 
-/** A note about an identity of the model. */
+/** Builds a note about an identity of the model. */
 export function identityNote(identity: WorkloadIdentity, message: string, resource?: string): IdentityNote {
   return { identity: identity.name, provider: identity.provider, integration: identity.integration, message, ...(resource !== undefined ? { resource } : {}) };
 }
 
-/** States in which an identity's credentials work: its role exists and wid stands behind it. */
+/** States in which an identity's credentials work, because its role exists and wid manages it. */
 const READY_STATES: ReadonlySet<IdentityState> = new Set(["installed", "pending-install", "drifted", "invalid"]);
 
-/** Whether a workload can use an identity in `state` whose permissions are installed or about to be. */
+/** Tells whether a workload can use an identity in `state` whose permissions are installed or about to be. */
 export function isReadyState(state: IdentityState | undefined, installed: boolean): boolean {
   if (state === "installed") return true;
   return state !== undefined && installed && READY_STATES.has(state);
 }
 
 /**
- * The workload mapping of a plan. `isInstalled` says whether an identity's resources
- * exist now; an identity is ready when it will be installed after the apply.
+ * Builds the workload mapping of a plan. `isInstalled` tells whether an identity's
+ * resources exist now. An identity is ready when it will be installed after the apply.
  */
 export function planWorkloads(
   model: ConfigModel,

@@ -62,7 +62,7 @@ export interface ResourceChange {
   diff?: ResourceDiff;
   /** True when the change writes the identity's permissions, so the installed hash becomes the desired one. */
   permissions?: boolean;
-  /** What apply sends, provider-specific. Absent in offline plans, which cannot be applied. */
+  /** The provider-specific payload that apply sends. Absent in offline plans, which cannot be applied. */
   details?: ChangeDetails;
 }
 
@@ -86,7 +86,7 @@ export interface IdentityPlanState {
   message?: string;
   /** The identity's integration (online plans only). */
   integration?: string;
-  /** What the cloud holds now (online plans only). */
+  /** The state of the cloud before apply (online plans only). */
   observed?: {
     /** Hash of the permissions in the cloud, or null when none are installed. */
     installedHash: string | null;

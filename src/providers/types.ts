@@ -7,7 +7,7 @@
  *
  * How a cloud maps onto it:
  * - AWS: the integration-wide resource is the account's IAM OIDC provider for the
- *   issuer; per identity, a role with its trust policy and one inline policy.
+ *   issuer. Per identity, a role with its trust policy and one inline policy.
  * - Google Cloud: the integration-wide resources are the workload identity pool and its
  *   OIDC provider (both created by long-running operations, which `apply` waits for);
  *   per identity, a custom role and its binding on the project's IAM policy. Bindings
@@ -15,6 +15,16 @@
  *   changes of an integration into one read-modify-write with the policy's etag rather
  *   than write per identity. `apply` receives every change of the integration at once
  *   for that reason.
+ *
+ * Adding a provider's adapter:
+ * 1. Define its observation type (extending {@link IntegrationObservation}) and put it in
+ *    {@link ObservationByProvider}; add its change payloads to {@link ChangeDetails}, each
+ *    with a `kind` of its own.
+ * 2. Implement `CloudAdapter<"gcp">`: `compare` in files that import no SDK, resource
+ *    names as `TYPE/NAME` with the types of `ResourceType`, and every SDK error converted
+ *    into a {@link CloudError} where the call is made.
+ * 3. Return it from `createAdapters` in `providers/registry.ts`. The dispatch in
+ *    `reconcile/observe.ts` already has a case per provider.
  */
 
 import type { Logger } from "pino";
@@ -58,7 +68,7 @@ export interface IdentityByProvider {
   gcp: GcpIdentity;
 }
 
-/** What the configuration asks of one integration. */
+/** The desired state of one integration, from the configuration. */
 export interface DesiredIntegration<P extends Provider = Provider> {
   integration: IntegrationByProvider[P];
   /** `Settings.issuer`: the URL the OIDC provider trusts. */
@@ -83,7 +93,7 @@ export interface IdentityReference {
  * - `absent`: nothing exists; `changes` create everything.
  * - `present`: wid's resources exist; `changes` are empty when they match the file.
  * - `conflict`: a resource of the same name exists that wid does not own (or that
- *   another integration owns); `changes` is empty and `message` says what to do.
+ *   another integration owns); `changes` is empty and `message` states what to do.
  * - `rejected`: the file asks for something the cloud cannot hold (a size or
  *   character limit); `changes` is empty and `message` names the file, field and limit.
  */

@@ -44,7 +44,7 @@ export interface ReconcileOptions {
 }
 
 /**
- * How a run ended.
+ * The end state of a run.
  * - `no-changes`, `changes`: a plan run, with or without changes.
  * - `applied`: every change was made and every integration was read.
  * - `failed`: an integration could not be read, or a change failed.
@@ -55,7 +55,7 @@ export type ReconcileOutcome = "no-changes" | "changes" | "applied" | "failed" |
 
 export interface ReconcileResult {
   outcome: ReconcileOutcome;
-  /** Why the run stopped early (`invalid-config`, `stale-plan`). */
+  /** The reason the run stopped early (`invalid-config`, `stale-plan`). */
   message?: string;
   loaded: LoadedConfig;
   revision: string | null;
@@ -73,7 +73,7 @@ export interface ReconcileResult {
 }
 
 /**
- * One reconcile: load, read the previous status, observe, plan, then (in `apply`
+ * Runs one reconcile: load, read the previous status, observe, plan, then (in `apply`
  * mode) apply, build the status and write it. `wid plan`, `wid apply` and the daemon
  * all run this function, so they share every step up to the first write. Each run
  * reads the config and the cloud afresh; the outcome is logged once, at the end.
@@ -139,7 +139,9 @@ async function run(options: ReconcileOptions, logger: Logger): Promise<Reconcile
   logger.debug({ ...plan.summary, pending: plan.pending.length }, "plan computed");
 
   if (options.mode === "plan") {
-    result.outcome = plan.failedIntegrations.length > 0 ? "failed" : plan.changes.length > 0 ? "changes" : "no-changes";
+    if (plan.failedIntegrations.length > 0) result.outcome = "failed";
+    else if (plan.changes.length > 0) result.outcome = "changes";
+    else result.outcome = "no-changes";
     return result;
   }
   if (options.expected !== undefined && result.fingerprints !== undefined) {
@@ -147,7 +149,7 @@ async function run(options: ReconcileOptions, logger: Logger): Promise<Reconcile
     if (mismatch !== undefined) return stale(result, mismatch);
   }
 
-  // Apply, then record what the cloud holds now.
+  // Apply, then record the state of the cloud after the writes.
   const applyOptions: ApplyOptions = {
     parallelism: options.applyOptions?.parallelism ?? DEFAULT_PARALLELISM,
     consistencyWait: options.applyOptions?.consistencyWait ?? DEFAULT_CONSISTENCY_WAIT,

@@ -128,7 +128,7 @@ export function buildStatus(input: StatusInput): StatusFile {
   };
 }
 
-/** The permissions hash in the cloud after apply. */
+/** Returns the permissions hash in the cloud after apply. */
 function installedHashAfter(
   planned: IdentityPlanState | undefined,
   before: IdentityStatus | undefined,
@@ -137,7 +137,7 @@ function installedHashAfter(
   name: string,
   desiredHash: string,
 ): string | null {
-  // Not observed (integration failed or unsupported): the last known value stands.
+  // Not observed (integration failed or unsupported): the last known value is kept.
   if (planned?.observed === undefined) return before?.installedHash ?? null;
   const observed = planned.observed.installedHash;
   if (planned.state === "conflict") return null;
@@ -150,7 +150,7 @@ function installedHashAfter(
 /**
  * The config revision whose permissions are installed: kept while the installed hash
  * stays the same, the current revision once the cloud matches the current file, and
- * null when the cloud holds permissions of no known revision.
+ * null when the permissions in the cloud match no known revision.
  */
 function installedRevisionAfter(installedHash: string | null, desiredHash: string | null, before: IdentityStatus | undefined, revision: string | null): string | null {
   if (installedHash === null) return null;

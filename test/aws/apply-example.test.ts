@@ -166,6 +166,14 @@ describe.skipIf(!availability.run)(`wid apply on the example repository ${availa
     expect(after.identities["aws-shop-readonly"]?.installedHash).toBe(before.identities["aws-shop-readonly"]?.installedHash);
   });
 
+  it("renders the plan for GitHub", async () => {
+    const planned = await runCli(["plan", repo, "--format", "github"], { env: env() });
+    expect(planned.code).toBe(2);
+    expect(planned.stdout).toContain("### wid plan (compared with the cloud)");
+    expect(planned.stdout).toContain("**Plan: 9 to create, 0 to update, 0 to delete.**");
+    expect(planned.stdout).toContain("```diff\n  + create oidc-provider/oidc.example.com");
+  });
+
   it("prints each outcome as JSON", async () => {
     const applied = await runCli(["apply", repo, "--format", "json"], { env: env() });
     expect(applied.code).toBe(0);

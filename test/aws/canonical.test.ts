@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 
+import type { AwsIdentity, PolicyDocument } from "../../src/config/model.js";
 import { permissionsHash } from "../../src/plan/hash.js";
 import { canonicalPolicy, canonicalPolicyJson } from "../../src/providers/aws/canonical.js";
 import { decodePolicyDocument } from "../../src/providers/aws/decode.js";
@@ -65,9 +66,11 @@ describe("canonical policy form", () => {
   });
 
   it("gives the permissions hash of the canonical form", () => {
-    const identity = { provider: "aws", aws: { policy: scramble(POLICY) } } as unknown as Parameters<typeof permissionsHash>[0];
-    const same = { provider: "aws", aws: { policy: POLICY } } as unknown as Parameters<typeof permissionsHash>[0];
-    expect(permissionsHash(identity)).toBe(permissionsHash(same));
+    const source = { file: "identities/a.yaml", line: 1, column: 1 };
+    const base = { name: "a", integration: "aws-prod", install: true, scope: { projects: undefined, tags: undefined, matchAllTags: false }, source, permissionsSource: source };
+    const scrambled: AwsIdentity = { ...base, provider: "aws", aws: { policy: scramble(POLICY) as PolicyDocument } };
+    const written: AwsIdentity = { ...base, provider: "aws", aws: { policy: POLICY } };
+    expect(permissionsHash(scrambled)).toBe(permissionsHash(written));
   });
 });
 

@@ -15,9 +15,9 @@ import { motoEnv } from "../support/moto.js";
 export const EXAMPLE = path.resolve(import.meta.dirname, "../../examples/config-repo");
 
 /**
- * A copy of the AWS part of the example repository in a temporary folder, so that apply
- * can write its status file. The Google Cloud integration and identities are left out:
- * without Google credentials they would fail, and test/gcp applies them against the fake.
+ * Copies the AWS part of the example repository into a temporary folder, so that apply
+ * can write its status file there. The Google Cloud integration and identities are left
+ * out: without Google credentials they would fail, and test/gcp applies them against the fake.
  */
 export async function copyExample(): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), "wid-aws-"));
@@ -26,7 +26,7 @@ export async function copyExample(): Promise<string> {
   return dir;
 }
 
-/** A temporary config repository with the given files, relative path to content. */
+/** Creates a temporary config repository from `files`, relative path to content. */
 export async function writeRepo(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), "wid-aws-"));
   await writeFiles(dir, files);
@@ -48,7 +48,7 @@ export async function readStatus(dir: string, file = ".wid/status.yaml"): Promis
   return parse(await readFile(path.join(dir, file), "utf8")) as StatusFile;
 }
 
-/** An IAM client aimed at `endpoint`, for arranging and checking state directly in moto. */
+/** Creates an IAM client aimed at `endpoint`, for arranging and checking state directly in moto. */
 export function iamClient(endpoint: string): IAMClient {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
   const env = motoEnv(endpoint);
@@ -59,7 +59,7 @@ export function iamClient(endpoint: string): IAMClient {
   });
 }
 
-/** A logger that writes nothing, for in-process reconciles. */
+/** Creates a logger that writes nothing, for in-process reconciles. */
 export function silentLogger(): Logger {
   return pino({ level: "silent" });
 }
@@ -70,7 +70,7 @@ spec:
   issuer: https://oidc.example.com
 `;
 
-/** An AWS integration document. */
+/** Returns an AWS integration document. */
 export function awsIntegration(name: string, accountId = "123456789012", extra = ""): string {
   return `apiVersion: wid/v1
 kind: Integration
@@ -82,7 +82,7 @@ spec:
 ${extra}`;
 }
 
-/** An AWS identity document granting `actions` on `resource`. */
+/** Returns an AWS identity document granting `actions` on `resource`. */
 export function awsIdentity(name: string, options: { integration?: string; install?: boolean; actions?: string[]; resource?: string; projects?: string } = {}): string {
   const actions = options.actions ?? ["s3:GetObject"];
   return `apiVersion: wid/v1

@@ -71,6 +71,19 @@ describe.skipIf(!availability.run)(`partial failures and IAM limits ${availabili
     expect((await readStatus(repo)).identities.beta?.state).toBe("installed");
   });
 
+  it("checks the account again before writing", async () => {
+    let callerChecks = 0;
+    proxy.failWhen((call) => call.action === "GetCallerIdentity" && ++callerChecks === 2);
+    const applied = await runCli(["apply", repo], { env: env() });
+    expect(applied.code).toBe(1);
+    expect(callerChecks).toBe(2);
+    expect(iamTotals(proxy.counts()).writes).toBe(0);
+    expect(applied.stdout).toContain("failed    oidc-provider/oidc.example.com");
+    expect(applied.stdout).toContain("sts:GetCallerIdentity (integration aws-prod) failed: AccessDenied");
+    expect(applied.stdout).toContain("Apply failed: 0 created, 0 updated, 0 deleted, 0 unchanged, 7 failed.");
+    expect((await readStatus(repo)).integrations["aws-prod"]?.state).toBe("failed");
+  });
+
   it("skips the rest of an identity after its role fails", async () => {
     proxy.failWhen((call) => call.action === "CreateRole" && call.params.get("RoleName") === "wid-gamma");
     const failed = await runCli(["apply", repo], { env: env() });

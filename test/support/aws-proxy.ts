@@ -1,6 +1,6 @@
 /**
  * A rewriting HTTP proxy between the AWS SDK and moto, on 127.0.0.1. It makes moto
- * answer more like real AWS in the ways that break IAM tools:
+ * respond more like real AWS in the ways that break IAM tools:
  * - policy documents in responses come back URL-encoded, with one-element lists
  *   collapsed to their element, and every list and every object's keys in reverse order;
  * - a share of calls gets a `Throttling` error instead of reaching moto;
@@ -23,7 +23,7 @@ export interface AwsProxyOptions {
   target: string;
   /** Rewrite policy documents in responses the way AWS returns them. Default false. */
   rewriteDocuments?: boolean;
-  /** Share of calls, 0 to 1, answered with a Throttling error. Default 0. */
+  /** Share of calls, 0 to 1, that get a Throttling error. Default 0. */
   throttleShare?: number;
   /** Fail the first CreateRole after each CreateOpenIDConnectProvider. Default false. */
   invalidPrincipalAfterProvider?: boolean;
@@ -34,7 +34,7 @@ export interface AwsProxyOptions {
 export interface AwsProxy {
   /** `http://127.0.0.1:PORT`, for AWS_ENDPOINT_URL. */
   endpoint: string;
-  /** Calls by `service:Action`, including the ones answered with an injected error. */
+  /** Calls by `service:Action`, including the ones that got an injected error. */
   counts(): Record<string, number>;
   /** Injected errors by code. */
   injected(): Record<string, number>;
@@ -47,7 +47,7 @@ export interface AwsProxy {
   stop(): Promise<void>;
 }
 
-/** One call as the proxy sees it. */
+/** One call as it arrived at the proxy. */
 export interface ProxiedCall {
   service: string;
   action: string;

@@ -54,7 +54,7 @@ export function registerApply(program: Command): void {
     });
 }
 
-/** A directory is applied as it is now; a plan file only while it still matches the config and the cloud. */
+/** Resolves a directory to itself, and a plan file to its directory and the fingerprints it must still match. */
 async function resolveTarget(target: string): Promise<{ root: string; expected?: PlanFingerprints }> {
   const info = await stat(target).catch(() => undefined);
   if (info === undefined) throw new CliError(`${target} not found; pass a config directory or a plan file written by wid plan --out`);

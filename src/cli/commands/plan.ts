@@ -68,9 +68,11 @@ export function registerPlan(program: Command): void {
       else if (options.format === "github") console.log(formatPlanGithub(plan));
       else console.log(formatPlanText(plan, { statusFile }));
 
-      // Valid identities are planned even when others are invalid or an integration failed, but the exit code says so.
+      // Valid identities are planned even when others are invalid or an integration failed, but the exit code reports it.
       const failed = configErrors || plan.failedIntegrations.length > 0 || plan.invalid.length > 0;
-      process.exitCode = failed ? EXIT.failure : plan.changes.length > 0 ? EXIT.changes : EXIT.ok;
+      if (failed) process.exitCode = EXIT.failure;
+      else if (plan.changes.length > 0) process.exitCode = EXIT.changes;
+      else process.exitCode = EXIT.ok;
     });
 }
 

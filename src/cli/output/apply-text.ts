@@ -2,7 +2,7 @@ import type { ApplyReport } from "../../apply/types.js";
 import type { Plan } from "../../plan/types.js";
 import type { ResourceOutcome } from "../../providers/types.js";
 
-/** What `wid apply` prints besides the report: the plan's notes and the status file. */
+/** The plan and status file that `wid apply` prints besides the report. */
 export interface ApplyContext {
   plan: Plan;
   statusFile: string | undefined;
@@ -40,7 +40,7 @@ export function formatApplyText(report: ApplyReport, context: ApplyContext): str
   return lines.join("\n");
 }
 
-/** The `wid apply --format json` document. */
+/** Builds the `wid apply --format json` document. */
 export function applyJson(report: ApplyReport, context: ApplyContext, outcome: string): Record<string, unknown> {
   return {
     outcome,

@@ -21,10 +21,10 @@ export interface WriteContext {
 }
 
 /**
- * Applies an integration's planned changes. Order: the OIDC provider first; then each
- * role's changes in plan order (create or update the role with its trust policy, then
- * its inline policy), roles concurrently up to `options.parallelism`; then removals
- * (inline policies before the role). Right after the provider is created, one role is
+ * Applies an integration's planned changes. The OIDC provider comes first. Then each
+ * role's changes run in plan order (create or update the role with its trust policy,
+ * then its inline policy), roles concurrently up to `options.parallelism`. Removals
+ * come last, inline policies before the role. Right after the provider is created, one role is
  * created alone, waiting out IAM's eventual consistency, before the others start, so
  * that a thousand roles do not all retry at once. STS GetCallerIdentity is checked
  * before the first write. Every change gets an outcome; nothing is thrown.
@@ -90,7 +90,7 @@ function groupByRole(changes: readonly ResourceChange[]): ResourceChange[][] {
   return [...groups.values()];
 }
 
-/** Whether a change writes a trust policy, which IAM checks against the OIDC provider. */
+/** Tells whether a change writes a trust policy, which IAM checks against the OIDC provider. */
 function needsProvider(change: ResourceChange): boolean {
   const details = change.details;
   if (details === undefined) return false;

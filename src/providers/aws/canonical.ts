@@ -60,12 +60,12 @@ export function canonicalPolicy(document: unknown, options: CanonicalOptions = {
   return policy;
 }
 
-/** The canonical JSON text of a policy document, equal for documents IAM treats as the same. */
+/** Returns the canonical JSON text of a policy document, equal for documents IAM treats as the same. */
 export function canonicalPolicyJson(document: unknown): string {
   return stableStringify(canonicalPolicy(document));
 }
 
-/** The canonical JSON text of one statement, for matching statements of two documents. */
+/** Returns the canonical JSON text of one statement, for matching statements of two documents. */
 export function canonicalStatementJson(statement: CanonicalStatement): string {
   return stableStringify(foldStatement(statement));
 }
@@ -207,5 +207,6 @@ function compareCanonical(a: CanonicalValue, b: CanonicalValue): number {
 
 /** Byte order of UTF-16 code units, the same on every machine and locale. */
 function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
 }

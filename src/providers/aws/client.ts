@@ -10,7 +10,7 @@ export interface AwsClients {
 /**
  * Attempts per call, including the first. The adaptive retry mode backs off on
  * throttling and slows the client's own send rate, so a large apply slows down
- * instead of failing; a reconciler that runs unattended can afford the wait.
+ * instead of failing. A reconciler that runs unattended can afford the wait.
  */
 export const MAX_ATTEMPTS = 8;
 
@@ -23,8 +23,8 @@ export const MAX_ATTEMPTS = 8;
  * Constructing the clients makes no call.
  */
 export function createAwsClients(): AwsClients {
-  // NOTE: wid pins its SDK and runs on Node 20, so the SDK's warning that future SDK
-  // releases will need Node 22 cannot be acted on by users; it is silenced unless set.
+  // NOTE: wid pins its SDK and runs on Node 20, so users cannot act on the SDK's warning
+  // that future SDK releases need Node 22. It is silenced unless the variable is set.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const options = {
     retryMode: "adaptive",

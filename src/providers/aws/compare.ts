@@ -155,7 +155,7 @@ function createChanges(integration: AwsIntegration, want: DesiredRole, reason: s
   return [change("create", "role", roleResource(want.roleName), integration, want.identity, reason, createRole), policy];
 }
 
-/** The role's trust policy, boundary, tags, description and attached policies, brought back to the file. */
+/** Plans the update that brings the role's trust policy, boundary, tags, description and attached policies back to the file. */
 function roleUpdate(integration: AwsIntegration, role: ObservedRole, want: DesiredRole): ResourceChange[] {
   const attributes: string[] = [];
   const diff: ResourceDiff = {};
@@ -197,7 +197,7 @@ function roleUpdate(integration: AwsIntegration, role: ObservedRole, want: Desir
   return [update];
 }
 
-/** The inline policy brought back to the file, and inline policies added outside wid deleted. */
+/** Plans the inline policy back to the file, and the deletion of inline policies added outside wid. */
 function policyChanges(integration: AwsIntegration, role: ObservedRole, want: DesiredRole): ResourceChange[] {
   const changes: ResourceChange[] = [];
   const put: AwsChangeDetails = { kind: "aws-put-role-policy", roleName: want.roleName, policyName: want.policyName, document: want.policyText };
@@ -227,7 +227,7 @@ function policyChanges(integration: AwsIntegration, role: ObservedRole, want: De
   return changes;
 }
 
-/** Every inline policy, then the role itself (detaching managed policies and leaving instance profiles first). */
+/** Plans the deletion of every inline policy, then of the role (detaching managed policies and leaving instance profiles first). */
 function deleteChanges(integration: AwsIntegration, role: ObservedRole, identity: string, reason: string): ResourceChange[] {
   const changes: ResourceChange[] = [];
   for (const name of role.inlinePolicies.keys()) {

@@ -1,7 +1,7 @@
 import type { CloudErrorKind } from "../types.js";
 import { CloudError } from "../types.js";
 
-/** Where a failed AWS call was made, for the error message. */
+/** The call, integration, identity and resource of a failed AWS call, for its error message. */
 export interface AwsCallContext {
   integration: string;
   /** The API call, such as `iam:CreateRole`. */
@@ -26,7 +26,7 @@ const CONFLICT_CODES = new Set(["EntityAlreadyExists", "ConcurrentModification",
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "EAI_AGAIN", "EPIPE"]);
 
 /**
- * The error code of an SDK or network error: the service's own code (`NoSuchEntity`,
+ * Returns the error code of an SDK or network error: the service's own code (`NoSuchEntity`,
  * from the query protocol's `Code`), or Node's network `code`. The SDK's class names
  * add `Exception` to some codes, which is removed when no `Code` is present.
  */
@@ -38,14 +38,14 @@ export function awsErrorCode(error: unknown): string {
   return "Unknown";
 }
 
-/** Whether an error is IAM refusing a trust policy whose OIDC provider it does not see yet. */
+/** Tells whether IAM rejected a trust policy because it does not know the OIDC provider yet. */
 export function isInvalidPrincipal(error: unknown): boolean {
   return awsErrorCode(error) === "MalformedPolicyDocument" && /invalid principal/i.test(errorMessage(error));
 }
 
 /**
  * Converts an SDK or network error into a {@link CloudError} whose message names the
- * call, the resource and the identity, says what went wrong in AWS's words, and what
+ * call, the resource and the identity, gives AWS's code and message, and states what
  * to do. Called once, where the SDK is called.
  */
 export function convertAwsError(error: unknown, context: AwsCallContext): CloudError {

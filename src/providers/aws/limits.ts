@@ -1,8 +1,8 @@
 /**
  * IAM's limits on what wid writes. IAM rejects a request that breaks one, but moto and
- * other emulators accept it, so wid checks them itself: at plan time, so that the
- * plan shows the identity as rejected instead of a change that would fail, and again
- * before each write. Figures from the IAM User Guide, "IAM and AWS STS quotas" and
+ * other emulators accept it, so wid checks them itself. It checks at plan time, so that
+ * the plan shows the identity as rejected instead of a change that would fail, and
+ * again before each write. Figures from the IAM User Guide, "IAM and AWS STS quotas" and
  * the API reference of CreateRole, PutRolePolicy, TagRole and CreateOpenIDConnectProvider.
  */
 

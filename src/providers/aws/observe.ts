@@ -3,6 +3,7 @@ import { GetAccountAuthorizationDetailsCommand, GetOpenIDConnectProviderCommand 
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import type { Logger } from "pino";
 
+import { compareBytes } from "../../config/files.js";
 import type { AwsIntegration } from "../../config/model.js";
 import { hashText } from "../../plan/hash.js";
 import { CloudError } from "../types.js";
@@ -117,7 +118,7 @@ function observedRole(detail: RoleDetail): ObservedRole | undefined {
   };
 }
 
-/** The provider's ARN is derived from the issuer, so one Get call finds it without listing providers. */
+/** Reads the OIDC provider by its ARN, derived from the issuer, so that no list call is needed. */
 async function readOidcProvider(clients: AwsClients, integration: AwsIntegration, arn: string): Promise<ObservedOidcProvider | null> {
   try {
     const response = await clients.iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }));
@@ -141,7 +142,7 @@ async function readOidcProvider(clients: AwsClients, integration: AwsIntegration
  */
 function fingerprint(observation: Omit<AwsObservation, "fingerprint">): string {
   const roles = [...observation.roles.values()]
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .sort((a, b) => compareBytes(a.name, b.name))
     .map((role) => [
       role.name,
       role.path,

@@ -154,7 +154,9 @@ function sameValue(a: CanonicalValue | undefined, b: CanonicalValue | undefined,
 }
 
 function describe(value: CanonicalValue | undefined): string {
-  return value === undefined ? "(none)" : typeof value === "string" ? value : stableStringify(value);
+  if (value === undefined) return "(none)";
+  if (typeof value === "string") return value;
+  return stableStringify(value);
 }
 
 function sidOf(statement: CanonicalStatement): { sid?: string } {

@@ -22,12 +22,12 @@ export const IDENTITY_TAG = "wid:identity";
  */
 export const DESCRIPTION_TAG = "wid:description-sha256";
 
-/** Whether tags carry wid's ownership tag. */
+/** Tells whether tags carry wid's ownership tag. */
 export function isOwned(tags: Readonly<Record<string, string>>): boolean {
   return tags[OWNER_TAG.Key] === OWNER_TAG.Value;
 }
 
-/** The tags wid sets on an identity's role. */
+/** Returns the tags wid sets on an identity's role. */
 export function roleTags(integration: string, identity: string, description: string | null): AwsTag[] {
   return [
     OWNER_TAG,
@@ -37,7 +37,7 @@ export function roleTags(integration: string, identity: string, description: str
   ];
 }
 
-/** The value of {@link DESCRIPTION_TAG} for a description; an absent description hashes as empty text. */
+/** Returns the value of {@link DESCRIPTION_TAG} for a description; an absent description hashes as empty text. */
 export function descriptionDigest(description: string | null): string {
   return createHash("sha256").update(description ?? "").digest("hex").slice(0, 16);
 }
