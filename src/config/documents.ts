@@ -179,6 +179,7 @@ function buildIntegration(record: Record<string, unknown>, source: SourceLocatio
       projectNumber: gcp.projectNumber as string,
       poolId: (gcp.poolId as string | undefined) ?? "wid-pool",
       providerId: (gcp.providerId as string | undefined) ?? "wid-issuer",
+      uploadJwks: gcp.uploadJwks === true,
     },
   };
 }

@@ -52,6 +52,12 @@ export interface GcpIntegrationSpec {
   poolId: string;
   /** OIDC provider ID inside the pool. Default `wid-issuer`. */
   providerId: string;
+  /**
+   * Upload the issuer's public keys to the provider (`oidc.jwksJson`) and keep them in
+   * sync on key rotation, for an issuer that Google cannot reach. Default false: Google
+   * fetches the JWKS from the issuer's discovery document.
+   */
+  uploadJwks: boolean;
 }
 
 interface IntegrationBase {

@@ -1,10 +1,12 @@
 import { createAwsAdapter } from "./aws/adapter.js";
+import { createGcpAdapter } from "./gcp/adapter.js";
 import type { AdapterRegistry } from "./types.js";
 
 /**
- * The adapters this build supports. Google Cloud has none yet: its integrations are
- * reported as not supported and their identities are left as they are.
+ * Creates the adapters this build supports. The Google Cloud adapter reads its endpoints and
+ * operation timeout from WID_GCP_* environment variables once, here, and its
+ * credentials from Application Default Credentials on first use.
  */
 export function createAdapters(): AdapterRegistry {
-  return { aws: createAwsAdapter() };
+  return { aws: createAwsAdapter(), gcp: createGcpAdapter() };
 }

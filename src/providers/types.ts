@@ -32,9 +32,10 @@ import type { Logger } from "pino";
 import type { AwsIdentity, AwsIntegration, GcpIdentity, GcpIntegration, Provider } from "../config/model.js";
 import type { ChangeAction, ResourceChange, ResourceType } from "../plan/types.js";
 import type { AwsChangeDetails, AwsObservation } from "./aws/types.js";
+import type { GcpChangeDetails, GcpObservation } from "./gcp/types.js";
 
 /** Provider-specific payload of a planned change: what `apply` writes. */
-export type ChangeDetails = AwsChangeDetails;
+export type ChangeDetails = AwsChangeDetails | GcpChangeDetails;
 
 /** What an adapter read of one integration. Each provider extends it with its own facts. */
 export interface IntegrationObservation {
@@ -51,10 +52,10 @@ export interface IntegrationObservation {
   fingerprint: string;
 }
 
-/** The observation type of each provider. A Google Cloud adapter replaces its entry. */
+/** The observation type of each provider. */
 export interface ObservationByProvider {
   aws: AwsObservation;
-  gcp: IntegrationObservation;
+  gcp: GcpObservation;
 }
 
 export interface IntegrationByProvider {

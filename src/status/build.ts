@@ -180,7 +180,8 @@ function integrationStatuses(model: ConfigModel, previous: StatusFile | undefine
     const before = previous?.integrations[integration.name];
     const own = (report?.outcomes ?? []).filter((outcome) => outcome.integration === integration.name && outcome.identity === null);
     const failure = own.find((outcome) => outcome.outcome === "failed");
-    const created = own.find((outcome) => outcome.action === "create" && outcome.outcome !== "failed");
+    // The integration's reference is its OIDC provider; a Google Cloud pool's outcome names the pool instead.
+    const created = own.find((outcome) => outcome.action === "create" && outcome.outcome !== "failed" && outcome.type !== "workload-identity-pool");
     const provider = integration.provider;
 
     if (planned === undefined || planned.state === "unknown" || planned.state === "unsupported") {

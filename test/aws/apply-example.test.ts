@@ -125,17 +125,6 @@ describe.skipIf(!availability.run)(`wid apply on the example repository ${availa
     expect(status.workloads["shop/api"]?.aws?.createdAt).toBe(status.identities["aws-shop-assets"]?.createdAt);
   });
 
-  it("reports the Google Cloud integration as not supported", async () => {
-    const planned = await runCli(["plan", repo], { env: env() });
-    expect(planned.stdout).toContain("gcp-prod (gcp): Google Cloud integrations are not supported by this build yet");
-    expect(planned.code).toBe(2);
-
-    await runCli(["apply", repo], { env: env() });
-    const status = await readStatus(repo);
-    expect(status.integrations["gcp-prod"]?.state).toBe("not-installed");
-    expect(status.identities["gcp-uploads-writer"]?.state).toBe("not-installed");
-  });
-
   it("shows a policy edited out of band as an update and restores it", async () => {
     await runCli(["apply", repo], { env: env() });
     const tampered = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["sqs:ReceiveMessage", "sqs:*"], Resource: "*" }] };

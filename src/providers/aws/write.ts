@@ -18,7 +18,7 @@ import {
 } from "@aws-sdk/client-iam";
 
 import type { ResourceChange } from "../../plan/types.js";
-import type { OutcomeKind } from "../types.js";
+import type { ChangeDetails, OutcomeKind } from "../types.js";
 import { CloudError } from "../types.js";
 import type { WriteContext } from "./apply.js";
 import { retryWhileTransient } from "./consistency.js";
@@ -40,7 +40,7 @@ export interface WriteResult {
  */
 export async function writeChange(change: ResourceChange, context: WriteContext): Promise<WriteResult> {
   const details = change.details;
-  if (details === undefined || details.kind.startsWith("aws-") === false) {
+  if (details === undefined || !isAwsDetails(details)) {
     throw new CloudError(`${change.resource} has no AWS details; an offline plan cannot be applied`, { kind: "other", provider: "aws", integration: context.integration.name, identity: change.identity, resource: change.resource });
   }
   rejectOverLimit(change, details, context);
@@ -172,6 +172,10 @@ async function adoptConcurrentProvider(
     });
   }
   return { outcome: "unchanged", facts: { reference: arn, message: "created moments ago by another integration or run" } };
+}
+
+function isAwsDetails(details: ChangeDetails): details is AwsChangeDetails {
+  return details.kind.startsWith("aws-");
 }
 
 function rejectOverLimit(change: ResourceChange, details: AwsChangeDetails, context: WriteContext): void {
