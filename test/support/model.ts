@@ -41,7 +41,7 @@ export function modelOf(parts: { identities?: readonly WorkloadIdentity[]; workl
     settings: { issuer: "https://oidc.example.com", statusFile: ".wid/status.yaml", prune: false, tokenLifetimeSeconds: 3600, suspend: false },
     integrations: new Map([
       ["aws-prod", { name: "aws-prod", provider: "aws", aws: { accountId: "123456789012", rolePath: "/workload-identity/", roleNamePrefix: "wid-" }, source: SOURCE }],
-      ["gcp-prod", { name: "gcp-prod", provider: "gcp", gcp: { projectId: "acme-prod", projectNumber: "481516234200", poolId: "wid-pool", providerId: "wid-issuer" }, source: SOURCE }],
+      ["gcp-prod", { name: "gcp-prod", provider: "gcp", gcp: { projectId: "acme-prod", projectNumber: "481516234200", poolId: "wid-pool", providerId: "wid-issuer", uploadJwks: false }, source: SOURCE }],
     ]),
     identities: sorted((parts.identities ?? []).map((item) => [item.name, item])),
     invalidIdentities: sorted((parts.invalid ?? []).map((item) => [item.name, item])),
