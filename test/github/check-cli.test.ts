@@ -102,10 +102,10 @@ describe("wid github check", () => {
         annotation_level: "notice",
         title: "wid: aws-shop-assets",
         message: "will update role wid-aws-shop-assets: the permissions in the file differ from the installed ones",
-        raw_details: "~ update role-policy/wid-aws-shop-assets (aws-prod/aws-shop-assets): the permissions in the file differ from the installed ones",
+        raw_details: "~ update role-policy/wid-aws-shop-assets/wid-permissions (aws-prod/aws-shop-assets): the permissions in the file differ from the installed ones",
       },
     ]);
-    expect(update.output.summary).toContain("| ~ update | `role-policy/wid-aws-shop-assets` | `aws-shop-assets` |");
+    expect(update.output.summary).toContain("| ~ update | `role-policy/wid-aws-shop-assets/wid-permissions` | `aws-shop-assets` |");
     expect(update.output.summary).toContain("<details><summary>Full plan</summary>");
     expect(fake.checkRuns[0]?.conclusion).toBe("success");
     expect(result.stdout).toContain(`Check run ${fake.checkRuns[0]?.id} on ${repository.headSha.slice(0, 12)}: success: Offline plan: 0 to create, 1 to update, 0 to delete`);
