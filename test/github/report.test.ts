@@ -72,7 +72,7 @@ describe("buildCheckReport", () => {
   });
 
   it("titles an online plan without errors", async () => {
-    const outcome = await loadAndPlan(EXAMPLE_DIR, async (input) => ({ ...(await offlinePlanner(input)), mode: "online" }), null);
+    const outcome = await loadAndPlan(EXAMPLE_DIR, async (input) => ({ plan: { ...(await offlinePlanner(input)).plan, mode: "online" } }), null);
 
     const report = buildCheckReport(outcome, { offlineReason: null, pathPrefix: "" });
 

@@ -82,13 +82,13 @@ async function check(root: string, planner: Planner, options: { offlineReason?: 
  * structured diff that reading the installed policy gives.
  */
 const onlinePlanner: Planner = async (input) => {
-  const plan = await offlinePlanner(input);
+  const { plan } = await offlinePlanner(input);
   for (const change of plan.changes) {
     if (change.resource === rolePolicyResource("wid-aws-shop-assets")) {
       change.diff = { statements: [{ statement: 0, sid: "AssetObjects", change: "changed", actionsAdded: ["s3:DeleteObject"], actionsRemoved: [], resourcesAdded: [], resourcesRemoved: [], other: [] }] };
     }
   }
-  return { ...plan, mode: "online" };
+  return { plan: { ...plan, mode: "online" } };
 };
 
 describe("runPlanCheck", () => {
