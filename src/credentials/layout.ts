@@ -31,6 +31,11 @@ export type CredentialPaths = { awsToken: string; gcpToken: string; gcpCredentia
 export interface LayoutOptions {
   /** `token_url` of the Google credential configuration. Default {@link GOOGLE_STS_TOKEN_URL}; tests point it at a local server. */
   gcpTokenUrl?: string;
+  /**
+   * The role's ARN as the cloud reported it, which carries the account's partition
+   * (`aws`, `aws-us-gov`, `aws-cn`). Default: {@link awsRoleArn}, in the `aws` partition.
+   */
+  awsRoleArn?: string;
 }
 
 /** Returns the paths of the injected files in folder `dir`, with the file names of {@link FILE_NAMES}. */
@@ -48,7 +53,11 @@ export interface CredentialLayout {
   files: InjectedFile[];
 }
 
-/** ARN of the role of an identity. Assumes the `aws` partition. */
+/**
+ * ARN of the role of an identity, computed from the config in the `aws` partition. Use
+ * the ARN that the cloud reports wherever one is known, because an account in another
+ * partition has roles named `arn:aws-us-gov:…` or `arn:aws-cn:…`.
+ */
 export function awsRoleArn(integration: AwsIntegration, identityName: string): string {
   return `arn:aws:iam::${integration.aws.accountId}:role${integration.aws.rolePath}${awsRoleName(integration.aws, identityName)}`;
 }
@@ -103,7 +112,7 @@ export function tokenAudience(integration: Integration): string {
 export function credentialLayout(integration: Integration, identityName: string, paths: CredentialPaths = DEFAULT_PATHS, options: LayoutOptions = {}): CredentialLayout {
   if (integration.provider === "aws") {
     return {
-      env: { AWS_ROLE_ARN: awsRoleArn(integration, identityName), AWS_WEB_IDENTITY_TOKEN_FILE: paths.awsToken },
+      env: { AWS_ROLE_ARN: options.awsRoleArn ?? awsRoleArn(integration, identityName), AWS_WEB_IDENTITY_TOKEN_FILE: paths.awsToken },
       files: [{ path: paths.awsToken, kind: "token", audience: AWS_AUDIENCE }],
     };
   }

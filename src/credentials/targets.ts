@@ -113,7 +113,7 @@ function workloadTargets(model: ConfigModel, mapping: WorkloadMapping, workload:
       tokenFile: provider === "aws" ? hostPaths.awsToken : hostPaths.gcpToken,
       envFile: path.join(folder, ENV_FILE_NAMES[provider]),
       ...(provider === "gcp" ? { credentialConfigFile: hostPaths.gcpCredentialConfig } : {}),
-      layout: credentialLayout(integration, selection.identity, workloadPaths, options.layout),
+      layout: credentialLayout(integration, selection.identity, workloadPaths, layoutOptions(selection.env, options.layout)),
     });
   }
 
@@ -122,6 +122,15 @@ function workloadTargets(model: ConfigModel, mapping: WorkloadMapping, workload:
     throw new IssuerError(`workload ${key} has no identity in ${source}; run wid explain --workload ${key} to see why`);
   }
   return targets;
+}
+
+/**
+ * Adds the role ARN of the mapping to the layout options: the status file records the
+ * ARN that AWS reported, with the account's partition, so it is kept as written.
+ */
+function layoutOptions(env: Readonly<Record<string, string>>, options: LayoutOptions | undefined): LayoutOptions {
+  const roleArn = env.AWS_ROLE_ARN;
+  return roleArn === undefined || roleArn === "" ? { ...options } : { ...options, awsRoleArn: roleArn };
 }
 
 function visiblePaths(folder: string, options: TargetOptions): CredentialPaths {

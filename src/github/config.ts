@@ -1,5 +1,6 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 
+import type { Provider } from "../config/model.js";
 import type { PullRequestEvent } from "./event.js";
 import { EventPayloadError, readPullRequestEvent } from "./event.js";
 import type { JsonRecord } from "./json.js";
@@ -32,8 +33,13 @@ export interface GithubCheckConfig {
   auth: GithubAuth;
   /** `GITHUB_WORKSPACE`: the repository checkout, used when git cannot tell the repository root. */
   workspace: string | undefined;
-  /** Whether any AWS or Google Cloud credentials are configured in the environment. */
-  cloudCredentials: boolean;
+  /**
+   * Providers whose credentials the environment has, by the variables their SDKs read:
+   * see {@link AWS_CREDENTIAL_VARIABLES}, and GOOGLE_APPLICATION_CREDENTIALS naming a file
+   * that exists. Credentials found another way (an instance role, a metadata server, a
+   * default profile file) are not seen here; `--online` plans against the cloud anyway.
+   */
+  cloudCredentials: ReadonlySet<Provider>;
 }
 
 /** A missing or invalid setting; the message names the variable and what to do. */
@@ -45,16 +51,16 @@ export class GithubConfigError extends Error {
 }
 
 /**
- * Environment variables whose presence means an AWS or Google Cloud SDK finds credentials.
- * Pull requests from forks get none of them, because GitHub gives such runs no secrets.
+ * Environment variables whose presence means the AWS SDK finds credentials, as the
+ * configure-aws-credentials action and container platforms set them. Pull requests
+ * from forks get none of them, because GitHub gives such runs no secrets.
  */
-const CLOUD_CREDENTIAL_VARIABLES = [
+export const AWS_CREDENTIAL_VARIABLES = [
   "AWS_ACCESS_KEY_ID",
   "AWS_WEB_IDENTITY_TOKEN_FILE",
   "AWS_PROFILE",
   "AWS_CONTAINER_CREDENTIALS_FULL_URI",
   "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-  "GOOGLE_APPLICATION_CREDENTIALS",
 ] as const;
 
 type Environment = Readonly<Record<string, string | undefined>>;
@@ -86,8 +92,18 @@ export async function readGithubCheckConfig(env: Environment): Promise<GithubChe
     ...target,
     auth,
     workspace: nonEmpty(env.GITHUB_WORKSPACE),
-    cloudCredentials: CLOUD_CREDENTIAL_VARIABLES.some((name) => nonEmpty(env[name]) !== undefined),
+    cloudCredentials: await readCloudCredentials(env),
   };
+}
+
+async function readCloudCredentials(env: Environment): Promise<Set<Provider>> {
+  const providers = new Set<Provider>();
+  if (AWS_CREDENTIAL_VARIABLES.some((name) => nonEmpty(env[name]) !== undefined)) providers.add("aws");
+
+  // The Google auth action writes a credential file and points this variable at it.
+  const googleFile = nonEmpty(env.GOOGLE_APPLICATION_CREDENTIALS);
+  if (googleFile !== undefined && (await stat(googleFile).catch(() => undefined))?.isFile() === true) providers.add("gcp");
+  return providers;
 }
 
 function readApiUrl(value: string | undefined): string {

@@ -1,23 +1,35 @@
-import type { ResourceChange, ResourceDiff, ResourceType } from "../plan/types.js";
-
-/** How reviewers name each kind of resource, followed by its name. */
-const SUBJECT: Record<ResourceType, string> = {
-  "oidc-provider": "IAM OIDC provider of integration",
-  role: "role",
-  "role-policy": "role",
-  "workload-identity-pool": "workload identity pool",
-  "workload-identity-pool-provider": "workload identity pool provider",
-  "custom-role": "custom role",
-  "role-binding": "custom role",
-};
+import type { ResourceChange, ResourceDiff } from "../plan/types.js";
+import { POLICY_NAME } from "../providers/aws/resources.js";
 
 /**
- * The resource a change is about, as reviewers name it: `role wid-s3-access` for both
- * the role and its inline policy, `custom role wid_uploads` for the role and its binding.
+ * Returns the resource a change is about, as reviewers name it. Resource names are
+ * `TYPE/NAME`, and an inline policy's name is `role-policy/ROLE/POLICY`, so the subject
+ * is read from the parts after the type:
+ * - `role wid-s3-access` for the role and for its `wid-permissions` policy;
+ * - `inline policy NAME of role wid-s3-access` for any other inline policy (one that wid deletes);
+ * - `IAM OIDC provider of integration aws-prod`, named by the integration, because the
+ *   resource is named by the issuer's host, which every integration of the repository shares;
+ * - `custom role wid_uploads` for a Google custom role and its binding.
  */
 export function changeSubject(change: ResourceChange): string {
-  const name = change.resource.slice(change.resource.indexOf("/") + 1);
-  return `${SUBJECT[change.type]} ${name}`;
+  const [, name = "", ...rest] = change.resource.split("/");
+  switch (change.type) {
+    case "oidc-provider":
+      return `IAM OIDC provider of integration ${change.integration}`;
+    case "role":
+      return `role ${name}`;
+    case "role-policy": {
+      const policy = rest.join("/");
+      return policy === "" || policy === POLICY_NAME ? `role ${name}` : `inline policy ${policy} of role ${name}`;
+    }
+    case "workload-identity-pool":
+      return `workload identity pool ${name}`;
+    case "workload-identity-pool-provider":
+      return `workload identity pool provider ${name}`;
+    case "custom-role":
+    case "role-binding":
+      return `custom role ${name}`;
+  }
 }
 
 /**

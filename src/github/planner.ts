@@ -1,6 +1,6 @@
 import type { Diagnostic } from "../config/diagnostics.js";
 import { loadConfig } from "../config/load.js";
-import type { ConfigModel } from "../config/model.js";
+import type { ConfigModel, Provider } from "../config/model.js";
 import { planOffline } from "../plan/offline.js";
 import type { Plan } from "../plan/types.js";
 import type { ReadStatusResult } from "../status/file.js";
@@ -20,15 +20,27 @@ export interface PlanInput {
   revision: string | null;
 }
 
+/** A plan, and why it did not read the cloud when it did not. */
+export interface PlannerResult {
+  plan: Plan;
+  /**
+   * The reason the whole plan was made against the status file, as a sentence fragment,
+   * or undefined to keep the reason the check was started with. An online plan that
+   * compared some integrations with the status file gives each one's reason in
+   * `plan.integrations[NAME].message`, with state `unknown`, instead.
+   */
+  offlineReason?: string;
+}
+
 /**
  * Computes a plan without side effects. The offline planner compares with the status
- * file; an online planner reads the cloud and sets `plan.mode` to `online`. The check
- * works with either, so a planner that reads the cloud plugs in here.
+ * file; the online planner (`createOnlinePlanner`) reads the cloud and sets `plan.mode`
+ * to `online`.
  */
-export type Planner = (input: PlanInput) => Promise<Plan>;
+export type Planner = (input: PlanInput) => Promise<PlannerResult>;
 
 /** Plans against the status file, with no cloud access. */
-export const offlinePlanner: Planner = (input) => Promise.resolve(planOffline(input.model, input.status, input.revision));
+export const offlinePlanner: Planner = (input) => Promise.resolve({ plan: planOffline(input.model, input.status, input.revision) });
 
 /** A planner and, when it plans offline, the reason to show in the check. */
 export interface PlannerChoice {
@@ -38,17 +50,42 @@ export interface PlannerChoice {
 }
 
 /**
- * Chooses the planner of a check. The offline planner is used when `offline` is set,
- * when the environment has no cloud credentials (pull requests from forks get no
- * secrets), or when no online planner is given.
+ * How a check plans:
+ * - `offline`: against the status file (`--offline`);
+ * - `online`: against the cloud for every integration, and an integration that cannot
+ *   be read is reported as failed (`--online`);
+ * - `auto`: against the cloud for the providers whose credentials the environment has,
+ *   and against the status file for the other integrations, each with a note. The plan
+ *   is fully offline when the environment has no cloud credentials at all, as on pull
+ *   requests from forks, which get no secrets.
  */
-export function choosePlanner(options: { offline: boolean; cloudCredentials: boolean; online?: Planner }): PlannerChoice {
-  if (options.offline) return { planner: offlinePlanner, offlineReason: "the check was run with --offline" };
-  if (!options.cloudCredentials) {
-    return { planner: offlinePlanner, offlineReason: "this run has no cloud credentials (pull requests from forks get no secrets)" };
+export type PlanningMode = "auto" | "online" | "offline";
+
+/** Reason shown when a check plans offline because the run has no cloud credentials. */
+export const NO_CREDENTIALS_REASON = "this run has no cloud credentials (pull requests from forks get no secrets)";
+
+export interface PlannerOptions {
+  mode: PlanningMode;
+  /** Providers whose credentials the environment has (see `readGithubCheckConfig`). Read in `auto` mode only. */
+  credentials: ReadonlySet<Provider>;
+  /**
+   * Creates the planner that reads the cloud for `providers`, planning the integrations
+   * of other providers offline; undefined means every provider.
+   */
+  online: (providers: ReadonlySet<Provider> | undefined) => Planner;
+}
+
+/** Chooses the planner of a check from the planning mode and the credentials at hand. */
+export function choosePlanner(options: PlannerOptions): PlannerChoice {
+  switch (options.mode) {
+    case "offline":
+      return { planner: offlinePlanner, offlineReason: "the check was run with --offline" };
+    case "online":
+      return { planner: options.online(undefined), offlineReason: null };
+    case "auto":
+      if (options.credentials.size === 0) return { planner: offlinePlanner, offlineReason: NO_CREDENTIALS_REASON };
+      return { planner: options.online(options.credentials), offlineReason: null };
   }
-  if (options.online === undefined) return { planner: offlinePlanner, offlineReason: "planning against the cloud is not available in this build" };
-  return { planner: options.online, offlineReason: null };
 }
 
 /** The loaded config and its plan, which a check report is built from. */
@@ -60,6 +97,8 @@ export interface PlanOutcome {
   statusFile: string | null;
   /** The plan, or undefined when the config has no valid Settings document to plan with. */
   plan: Plan | undefined;
+  /** The reason the planner gave for planning offline; undefined keeps the check's reason. */
+  offlineReason?: string;
 }
 
 /** Reads the status file; the default reads it from the config folder. */
@@ -75,6 +114,12 @@ export async function loadAndPlan(root: string, planner: Planner, revision: stri
   if (settings === undefined) return { model: loaded.model, diagnostics: loaded.diagnostics, statusFile: null, plan: undefined };
 
   const { status, diagnostics: statusDiagnostics } = await readStatus(loaded.root, settings.statusFile);
-  const plan = await planner({ root: loaded.root, model: loaded.model, status, statusFile: settings.statusFile, revision });
-  return { model: loaded.model, diagnostics: [...loaded.diagnostics, ...statusDiagnostics], statusFile: settings.statusFile, plan };
+  const planned = await planner({ root: loaded.root, model: loaded.model, status, statusFile: settings.statusFile, revision });
+  return {
+    model: loaded.model,
+    diagnostics: [...loaded.diagnostics, ...statusDiagnostics],
+    statusFile: settings.statusFile,
+    plan: planned.plan,
+    ...(planned.offlineReason !== undefined ? { offlineReason: planned.offlineReason } : {}),
+  };
 }

@@ -32,7 +32,10 @@ export interface PlanCheckRequest {
   /** Also create or update the plan comment on the pull request. */
   comment: boolean;
   planner: Planner;
-  /** The reason the plan is offline, shown in the summary; null when the planner reads the cloud. */
+  /**
+   * The reason the plan is offline, shown in the summary; null when the planner reads the
+   * cloud. A reason the planner returns takes its place.
+   */
   offlineReason: string | null;
   /** Makes the config available on disk: the checkout in Actions, fetched files in App mode. */
   prepare: () => Promise<PreparedConfig>;
@@ -67,7 +70,7 @@ export async function runPlanCheck(request: PlanCheckRequest): Promise<PlanCheck
     // Load, plan and report: no writes until the report is complete.
     prepared = await request.prepare();
     const outcome = await loadAndPlan(prepared.root, request.planner, request.headSha, prepared.readStatus);
-    const report = buildCheckReport(outcome, { offlineReason: request.offlineReason, pathPrefix: prepared.pathPrefix });
+    const report = buildCheckReport(outcome, { offlineReason: outcome.offlineReason ?? request.offlineReason, pathPrefix: prepared.pathPrefix });
 
     // Publish the report, then the comment.
     const updates = await completeCheckRun(host, run.id, report);

@@ -1,6 +1,6 @@
 import type { Diagnostic } from "../config/diagnostics.js";
 import type { ConfigModel, Integration } from "../config/model.js";
-import type { IdentityNote, Plan, ResourceChange } from "../plan/types.js";
+import type { IdentityNote, IntegrationPlanState, Plan, ResourceChange } from "../plan/types.js";
 import { summarize } from "../plan/types.js";
 import { formatPlanText } from "../cli/output/plan-text.js";
 import { repositoryPath } from "./annotations.js";
@@ -32,7 +32,7 @@ export function buildSummaryBlocks(outcome: PlanOutcome, context: SummaryContext
   if (plan === undefined) {
     blocks.push(markdown("**No plan:** the config has no valid `Settings` document, so wid cannot plan it. Fix the errors annotated on their lines, or add a `Settings` document with `spec.issuer`."));
   } else {
-    blocks.push(markdown(modeNote(plan, outcome.statusFile, context.offlineReason)));
+    blocks.push(markdown(...modeNote(plan, outcome.statusFile, context.offlineReason)));
   }
   if (outcome.diagnostics.length > 0) {
     const invalidNote = errors > 0 ? " Identities with errors keep their last installed state until their files are fixed." : "";
@@ -82,14 +82,29 @@ export function buildTextBlocks(outcome: PlanOutcome, pathPrefix: string): Markd
   return blocks;
 }
 
-function modeNote(plan: Plan, statusFile: string | null, offlineReason: string | null): string {
-  if (plan.mode === "online") return `Planned against the cloud${plan.revision !== null ? ` for commit ${inlineCode(plan.revision)}` : ""}.`;
+function modeNote(plan: Plan, statusFile: string | null, offlineReason: string | null): string[] {
   const file = statusFile !== null ? inlineCode(statusFile) : "the status file";
+  if (plan.mode === "online") {
+    const online = `Planned against the cloud${plan.revision !== null ? ` for commit ${inlineCode(plan.revision)}` : ""}.`;
+    const offline = offlineIntegrations(plan);
+    if (offline.length === 0) return [online];
+    const list = offline.map(([name, state]) => `${inlineCode(name)} (${escapeMarkdown(state.message ?? "not read")})`).join(", ");
+    const those = offline.length === 1 ? "that integration" : "those integrations";
+    return [online, "", `> **Partly offline:** compared with ${file}, not with the cloud: ${list}. Drift in ${those} is not visible here.`];
+  }
   const reason = offlineReason !== null ? `, because ${escapeMarkdown(offlineReason)}` : "";
-  return (
+  return [
     `> **Offline plan:** compared with ${file}, not with the cloud${reason}. ` +
-    "Drift and changes made outside wid are not visible here; wid reads the cloud again before it applies anything."
-  );
+      "Drift and changes made outside wid are not visible here; wid reads the cloud again before it applies anything.",
+  ];
+}
+
+/**
+ * Integrations of an online plan that were compared with the status file instead of the
+ * cloud: the online planner gives them state `unknown`, which a read integration never has.
+ */
+function offlineIntegrations(plan: Plan): [string, IntegrationPlanState][] {
+  return Object.entries(plan.integrations).filter(([, state]) => state.state === "unknown");
 }
 
 function countsBlock(plan: Plan): MarkdownBlock {
@@ -118,7 +133,9 @@ function integrationBlocks(model: ConfigModel, plan: Plan): MarkdownBlock[] {
   for (const name of names) {
     const changes = plan.changes.filter((change) => change.integration === name);
     const heading = `#### ${inlineCode(name)}${describeIntegration(model.integrations.get(name))}`;
-    blocks.push(markdown(heading, "", ...(changes.length === 0 ? ["No changes."] : changeTable(changes, false))));
+    const state = plan.integrations[name];
+    const note = plan.mode === "online" && state?.state === "unknown" ? [`_Compared with the status file, not the cloud: ${escapeMarkdown(state.message ?? "not read")}._`, ""] : [];
+    blocks.push(markdown(heading, "", ...note, ...(changes.length === 0 ? ["No changes."] : changeTable(changes, false))));
   }
   return blocks;
 }

@@ -109,7 +109,8 @@ export async function keyFilePermissionWarning(file: string): Promise<string | u
   return `key file ${file} has mode ${(info.mode & 0o777).toString(8).padStart(4, "0")}; restrict it with chmod 600, because anyone who reads it can mint tokens for every identity`;
 }
 
-function keyFileError(file: string, error: unknown): IssuerError {
+/** Converts a failed read of a key file into an {@link IssuerError} that says what to do. */
+export function keyFileError(file: string, error: unknown): IssuerError {
   const code = error instanceof Error && "code" in error ? error.code : undefined;
   if (code === "ENOENT") return new IssuerError(`key file ${file} not found; create it with wid issuer init --keys ${file}`, { cause: error });
   if (code === "EACCES") return new IssuerError(`key file ${file} cannot be read (permission denied); run wid as the file's owner`, { cause: error });

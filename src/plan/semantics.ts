@@ -91,6 +91,7 @@ export function planWorkloads(
       createdAt: planned?.observed?.createdAt ?? before?.createdAt ?? null,
       description: null,
       integration: before?.integration ?? null,
+      awsRoleArn: planned?.observed?.reference.aws?.roleArn ?? before?.aws?.roleArn ?? null,
     };
   });
 }

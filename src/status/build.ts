@@ -58,7 +58,8 @@ export function buildStatus(input: StatusInput): StatusFile {
       ...reference(integration, identity.name, planned?.observed?.reference, created?.reference, before),
       workloads: [],
     };
-    finalStates[identity.name] = { state, observed: { installedHash, createdAt: identities[identity.name]?.createdAt ?? null, reference: {} } };
+    const written = identities[identity.name];
+    finalStates[identity.name] = { state, observed: { installedHash, createdAt: written?.createdAt ?? null, reference: written?.aws !== undefined ? { aws: written.aws } : {} } };
   }
 
   // Invalid identities keep their last installed state.
@@ -167,7 +168,7 @@ function reference(
 ): Pick<IdentityStatus, "aws" | "gcp"> {
   if (integration === undefined) return { ...(before?.aws !== undefined ? { aws: before.aws } : {}), ...(before?.gcp !== undefined ? { gcp: before.gcp } : {}) };
   if (integration.provider === "aws") {
-    const aws = observed?.aws ?? { roleName: awsRoleName(integration.aws, name), roleArn: awsRoleArn(integration, name) };
+    const aws = observed?.aws ?? before?.aws ?? { roleName: awsRoleName(integration.aws, name), roleArn: awsRoleArn(integration, name) };
     return { aws: createdArn === undefined ? aws : { ...aws, roleArn: createdArn } };
   }
   return { gcp: observed?.gcp ?? before?.gcp ?? { role: gcpRoleName(integration, name), principal: gcpPrincipal(integration, name) } };

@@ -1,6 +1,6 @@
 import type { ConfigModel, Integration } from "../config/model.js";
 import { PROVIDERS } from "../config/model.js";
-import { credentialLayout } from "../credentials/layout.js";
+import { credentialLayout, DEFAULT_PATHS } from "../credentials/layout.js";
 import type { Resolution } from "../scope/resolve.js";
 import type { WorkloadProviderStatus, WorkloadStatus } from "./types.js";
 
@@ -12,6 +12,8 @@ export interface SelectedIdentityFacts {
   /** Description and integration of an identity that is not in the model (a frozen, invalid one). */
   description?: string | null;
   integration?: string | null;
+  /** The role's ARN as AWS reported it, used for AWS_ROLE_ARN; default: the ARN computed in the `aws` partition. */
+  awsRoleArn?: string | null;
 }
 
 /**
@@ -53,7 +55,7 @@ export function buildWorkloadMapping(
         status.createdAt = facts.createdAt;
         status.ready = facts.ready && integration !== undefined;
         if (integration !== undefined) {
-          const layout = credentialLayout(integration, selection.selected);
+          const layout = credentialLayout(integration, selection.selected, DEFAULT_PATHS, typeof facts.awsRoleArn === "string" ? { awsRoleArn: facts.awsRoleArn } : {});
           status.env = layout.env;
           status.files = layout.files;
         }

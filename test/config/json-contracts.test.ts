@@ -11,6 +11,7 @@ import { permissionsHash } from "../../src/plan/hash.js";
 import { writeStatusFile } from "../../src/status/file.js";
 import type { StatusFile } from "../../src/status/types.js";
 import { runCli } from "../support/cli.js";
+import { freePort, motoEnv } from "../support/moto.js";
 import { awsIdentity, removeRepos, SIMPLE_POLICY, writeRepo } from "../support/repo.js";
 
 afterAll(removeRepos);
@@ -183,12 +184,37 @@ describe("plan --offline --format json", () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(plan.invalid.map((note) => note.identity)).toEqual(["typo"]);
   });
+});
 
-  it("rejects planning against the cloud", async () => {
-    const result = await runCli(["plan", "."], { cwd: example });
+describe("plan --format json against the cloud", () => {
+  it("reports each integration it cannot read", async () => {
+    // A free loopback port with no server: AWS cannot be reached, and Google has no credentials.
+    const closedPort = await freePort();
+    const env = motoEnv(`http://127.0.0.1:${closedPort}`);
+    const result = await runCli(["plan", ".", "--format", "json"], { cwd: example, env });
+    const plan = JSON.parse(result.stdout) as {
+      mode: string;
+      summary: unknown;
+      changes: unknown[];
+      failedIntegrations: { integration: string; provider: string; message: string }[];
+      integrations: Record<string, { state: string; message?: string }>;
+      workloads: unknown;
+    };
 
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe("wid: error: planning against the cloud is not available in this build; use --offline to compare with the status file\n");
+    expect(plan.mode).toBe("online");
+    expect(plan.summary).toEqual({ create: 0, update: 0, delete: 0 });
+    expect(plan.changes).toEqual([]);
+    expect(plan.failedIntegrations.map((note) => [note.integration, note.provider])).toEqual([
+      ["aws-prod", "aws"],
+      ["gcp-prod", "gcp"],
+    ]);
+    expect(plan.failedIntegrations[0]?.message).toContain("AWS could not be reached; check AWS_ENDPOINT_URL");
+    expect(plan.failedIntegrations[1]?.message).toContain("Application Default Credentials");
+    expect(plan.integrations["aws-prod"]?.state).toBe("failed");
+    expect(plan.integrations["gcp-prod"]?.state).toBe("failed");
+    expect(statusValidator("#/properties/workloads")(plan.workloads)).toBe(true);
+    expect(result.stdout).not.toContain("testing");
   });
 });
 

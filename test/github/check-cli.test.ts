@@ -102,10 +102,10 @@ describe("wid github check", () => {
         annotation_level: "notice",
         title: "wid: aws-shop-assets",
         message: "will update role wid-aws-shop-assets: the permissions in the file differ from the installed ones",
-        raw_details: "~ update role-policy/wid-aws-shop-assets (aws-prod/aws-shop-assets): the permissions in the file differ from the installed ones",
+        raw_details: "~ update role-policy/wid-aws-shop-assets/wid-permissions (aws-prod/aws-shop-assets): the permissions in the file differ from the installed ones",
       },
     ]);
-    expect(update.output.summary).toContain("| ~ update | `role-policy/wid-aws-shop-assets` | `aws-shop-assets` |");
+    expect(update.output.summary).toContain("| ~ update | `role-policy/wid-aws-shop-assets/wid-permissions` | `aws-shop-assets` |");
     expect(update.output.summary).toContain("<details><summary>Full plan</summary>");
     expect(fake.checkRuns[0]?.conclusion).toBe("success");
     expect(result.stdout).toContain(`Check run ${fake.checkRuns[0]?.id} on ${repository.headSha.slice(0, 12)}: success: Offline plan: 0 to create, 1 to update, 0 to delete`);
@@ -137,19 +137,29 @@ describe("wid github check", () => {
     const base = await baseWithStatus();
     const repository = openPullRequest(base, withShopAssetsDelete(base));
 
+    // runCli points GOOGLE_APPLICATION_CREDENTIALS at a missing file, which is no credential.
     const fork = await runCheck(repository);
     const forkSummary = updateBody(0).output.summary;
     expect(fork.code).toBe(0);
     expect(updateBody(0).output.title).toMatch(/^Offline plan: /);
     expect(forkSummary).toContain("**Offline plan:** compared with `.wid/status.yaml`, not with the cloud, because this run has no cloud credentials (pull requests from forks get no secrets).");
 
-    const withCredentials = await runCheck(repository, { env: { AWS_ACCESS_KEY_ID: "AKIAEXAMPLE", AWS_SECRET_ACCESS_KEY: "example" } });
-    expect(withCredentials.code).toBe(0);
-    expect(updateBody(1).output.summary).toContain("because planning against the cloud is not available in this build");
-
-    const forced = await runCheck(repository, { args: ["--offline"], env: { AWS_ACCESS_KEY_ID: "AKIAEXAMPLE" } });
+    // --offline never reads the cloud, so these credentials are never sent anywhere.
+    const forced = await runCheck(repository, { args: ["--offline"], env: { AWS_ACCESS_KEY_ID: "AKIAEXAMPLE", AWS_SECRET_ACCESS_KEY: "example" } });
     expect(forced.code).toBe(0);
-    expect(updateBody(2).output.summary).toContain("because the check was run with --offline");
+    expect(updateBody(1).output.title).toMatch(/^Offline plan: /);
+    expect(updateBody(1).output.summary).toContain("because the check was run with --offline");
+  });
+
+  it("rejects --offline with --online", async () => {
+    const base = await baseWithStatus();
+    const repository = openPullRequest(base, base);
+
+    const result = await runCheck(repository, { args: ["--offline", "--online"] });
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe("wid: error: pass either --offline or --online, not both\n");
+    expect(fake.requests).toHaveLength(0);
   });
 
   it("is neutral when changes wait for install", async () => {

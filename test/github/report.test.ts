@@ -7,7 +7,7 @@ import type { ResourceChange } from "../../src/plan/types.js";
 import { EXAMPLE_DIR } from "./fixtures.js";
 
 function change(fields: Partial<ResourceChange>): ResourceChange {
-  return { action: "update", type: "role-policy", resource: "role-policy/wid-s3-access", provider: "aws", integration: "aws-prod", identity: "s3-access", reason: "the permissions differ", ...fields };
+  return { action: "update", type: "role-policy", resource: "role-policy/wid-s3-access/wid-permissions", provider: "aws", integration: "aws-prod", identity: "s3-access", reason: "the permissions differ", ...fields };
 }
 
 describe("describeChanges", () => {
@@ -23,6 +23,18 @@ describe("describeChanges", () => {
     const text = describeChanges([change({ action: "create", type: "role", resource: "role/wid-s3-access", reason: "not installed" }), change({ action: "create", reason: "not installed" })]);
 
     expect(text).toEqual(["will create role wid-s3-access: not installed"]);
+  });
+
+  it("names another inline policy apart", () => {
+    const text = describeChanges([change({ action: "delete", resource: "role-policy/wid-s3-access/legacy", reason: "the file is the role's only policy" })]);
+
+    expect(text).toEqual(["will delete inline policy legacy of role wid-s3-access: the file is the role's only policy"]);
+  });
+
+  it("names the OIDC provider by integration", () => {
+    const text = describeChanges([change({ action: "create", type: "oidc-provider", resource: "oidc-provider/oidc.example.com", identity: null, reason: "first install" })]);
+
+    expect(text).toEqual(["will create IAM OIDC provider of integration aws-prod: first install"]);
   });
 
   it("labels several statements and permissions", () => {
@@ -60,7 +72,7 @@ describe("buildCheckReport", () => {
   });
 
   it("titles an online plan without errors", async () => {
-    const outcome = await loadAndPlan(EXAMPLE_DIR, async (input) => ({ ...(await offlinePlanner(input)), mode: "online" }), null);
+    const outcome = await loadAndPlan(EXAMPLE_DIR, async (input) => ({ plan: { ...(await offlinePlanner(input)).plan, mode: "online" } }), null);
 
     const report = buildCheckReport(outcome, { offlineReason: null, pathPrefix: "" });
 

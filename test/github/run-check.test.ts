@@ -12,6 +12,7 @@ import type { Planner } from "../../src/github/planner.js";
 import { offlinePlanner } from "../../src/github/planner.js";
 import { TRUNCATED_NOTE } from "../../src/github/report.js";
 import { runPlanCheck } from "../../src/github/run-check.js";
+import { rolePolicyResource } from "../../src/providers/aws/resources.js";
 import type { FakeGithub } from "../support/fake-github.js";
 import { startFakeGithub } from "../support/fake-github.js";
 import { awsIdentity, exampleFiles, installedStatus, lineOf, REPOSITORY } from "./fixtures.js";
@@ -81,13 +82,13 @@ async function check(root: string, planner: Planner, options: { offlineReason?: 
  * structured diff that reading the installed policy gives.
  */
 const onlinePlanner: Planner = async (input) => {
-  const plan = await offlinePlanner(input);
+  const { plan } = await offlinePlanner(input);
   for (const change of plan.changes) {
-    if (change.resource === "role-policy/wid-aws-shop-assets") {
+    if (change.resource === rolePolicyResource("wid-aws-shop-assets")) {
       change.diff = { statements: [{ statement: 0, sid: "AssetObjects", change: "changed", actionsAdded: ["s3:DeleteObject"], actionsRemoved: [], resourcesAdded: [], resourcesRemoved: [], other: [] }] };
     }
   }
-  return { ...plan, mode: "online" };
+  return { plan: { ...plan, mode: "online" } };
 };
 
 describe("runPlanCheck", () => {
@@ -109,7 +110,7 @@ describe("runPlanCheck", () => {
       }),
     ]);
     expect(run?.output.summary).toMatch(/^Planned against the cloud for commit `[0-9a-f]{40}`\./);
-    expect(run?.output.summary).toContain("| ~ update | `role-policy/wid-aws-shop-assets` | `aws-shop-assets` | + s3:DeleteObject |");
+    expect(run?.output.summary).toContain("| ~ update | `role-policy/wid-aws-shop-assets/wid-permissions` | `aws-shop-assets` | + s3:DeleteObject |");
   });
 
   it("truncates a summary over the limit", async () => {

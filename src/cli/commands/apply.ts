@@ -7,12 +7,12 @@ import { InvalidArgumentError, Option } from "commander";
 import { hasErrors } from "../../config/diagnostics.js";
 import type { PlanFingerprints } from "../../plan/fingerprint.js";
 import { parseSavedPlan } from "../../plan/saved.js";
-import { createAdapters } from "../../providers/registry.js";
 import { DEFAULT_PARALLELISM } from "../../providers/types.js";
+import { readIssuerEnvironment } from "../../issuer/key-source.js";
 import { reconcile } from "../../reconcile/run.js";
 import { CliError, EXIT } from "../errors.js";
 import { cliLogger, LOG_LEVELS } from "../logger.js";
-import { formatOption } from "../options.js";
+import { cloudAdapters, formatOption, issuerKeysOption } from "../options.js";
 import { displayPathFrom, formatDiagnosticText } from "../output/diagnostics.js";
 import { applyJson, formatApplyText } from "../output/apply-text.js";
 
@@ -20,21 +20,24 @@ interface ApplyCommandOptions {
   format: "text" | "json";
   parallelism: number;
   logLevel: string;
+  issuerKeys?: string;
 }
 
 export function registerApply(program: Command): void {
+  const environment = readIssuerEnvironment(process.env);
   program
     .command("apply")
     .description("apply the plan to the cloud and write the status file; exit 0 when applied, 1 when anything failed")
     .argument("[target]", "config directory, or a plan file written by wid plan --out", ".")
     .addOption(formatOption(["text", "json"]))
+    .addOption(issuerKeysOption())
     .addOption(new Option("--parallelism <n>", "identities written concurrently per integration").argParser(positiveInteger).default(DEFAULT_PARALLELISM))
     .addOption(new Option("--log-level <level>", "JSON log lines on stderr at this level").choices(LOG_LEVELS).default("silent"))
     .action(async (target: string, options: ApplyCommandOptions) => {
       const { root, expected } = await resolveTarget(target);
       const result = await reconcile({
         root,
-        adapters: createAdapters(),
+        adapters: cloudAdapters(options.issuerKeys, environment),
         logger: cliLogger(options.logLevel),
         mode: "apply",
         applyOptions: { parallelism: options.parallelism },

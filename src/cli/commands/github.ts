@@ -8,39 +8,54 @@ import { GithubConfigError, readGithubCheckConfig } from "../../github/config.js
 import { GithubApiError } from "../../github/host.js";
 import { createGithubLogger } from "../../github/logger.js";
 import { createOctokitHost } from "../../github/octokit-host.js";
+import { createOnlinePlanner } from "../../github/online-planner.js";
+import type { PlanningMode } from "../../github/planner.js";
 import { choosePlanner } from "../../github/planner.js";
 import { configPathInRepository } from "../../github/repository-path.js";
 import { runPlanCheck } from "../../github/run-check.js";
 import { CliError, EXIT } from "../errors.js";
-import { configDirectory } from "../options.js";
+import { readIssuerEnvironment } from "../../issuer/key-source.js";
+import { cloudAdapters, configDirectory, issuerKeysOption } from "../options.js";
 
 interface CheckOptions {
   offline?: boolean;
+  online?: boolean;
+  issuerKeys?: string;
   comment?: boolean;
   name: string;
   verbose?: boolean;
 }
 
 export function registerGithub(program: Command): void {
+  const issuerEnvironment = readIssuerEnvironment(process.env);
   const github = program.command("github").description("report plans on GitHub pull requests");
   github
     .command("check")
     .description(
       "post the plan as a check run on the pull request's head commit, with annotations on the lines it concerns; " +
         "reads GITHUB_API_URL, GITHUB_REPOSITORY, GITHUB_EVENT_PATH and GITHUB_TOKEN (or WID_GITHUB_APP_ID, WID_GITHUB_APP_PRIVATE_KEY or " +
-        "WID_GITHUB_APP_PRIVATE_KEY_FILE, and WID_GITHUB_APP_INSTALLATION_ID); exit 0 when the check passed or needs attention, 1 when it failed",
+        "WID_GITHUB_APP_PRIVATE_KEY_FILE, and WID_GITHUB_APP_INSTALLATION_ID); plans against the cloud for the providers whose credentials the environment has " +
+        "(AWS_* credential variables, GOOGLE_APPLICATION_CREDENTIALS) and against the status file for the others; " +
+        "exit 0 when the check passed or needs attention, 1 when it failed",
     )
     .argument("[dir]", "config directory", ".")
     .option("--offline", "plan against the status file even when cloud credentials are present")
+    .option("--online", "plan every integration against the cloud, even without detected credentials; one that cannot be read is reported as failed")
+    .addOption(issuerKeysOption())
     .option("--comment", "also keep a comment with the plan on the pull request, updated in place on every push")
     .option("--name <name>", "check run name", DEFAULT_CHECK_NAME)
     .option("--verbose", "log each step as JSON lines on stderr")
     .action(async (dir: string, options: CheckOptions) => {
+      if (options.offline === true && options.online === true) throw new CliError("pass either --offline or --online, not both");
       const config = await readConfig();
       const root = await configDirectory(dir);
       const logger = createGithubLogger(options.verbose === true ? "info" : "warn");
       const pathPrefix = await configPathInRepository(root, config.workspace);
-      const choice = choosePlanner({ offline: options.offline === true, cloudCredentials: config.cloudCredentials });
+      const choice = choosePlanner({
+        mode: planningMode(options),
+        credentials: config.cloudCredentials,
+        online: (providers) => createOnlinePlanner({ adapters: cloudAdapters(options.issuerKeys, issuerEnvironment), logger, ...(providers !== undefined ? { providers } : {}) }),
+      });
       const baseSha = config.baseSha;
 
       try {
@@ -80,6 +95,11 @@ export function registerGithub(program: Command): void {
         throw error;
       }
     });
+}
+
+function planningMode(options: CheckOptions): PlanningMode {
+  if (options.offline === true) return "offline";
+  return options.online === true ? "online" : "auto";
 }
 
 async function readConfig(): Promise<GithubCheckConfig> {

@@ -9,12 +9,12 @@ import { headRevision } from "../../git/revision.js";
 import { planOffline } from "../../plan/offline.js";
 import { serializeSavedPlan } from "../../plan/saved.js";
 import type { Plan } from "../../plan/types.js";
-import { createAdapters } from "../../providers/registry.js";
+import { readIssuerEnvironment } from "../../issuer/key-source.js";
 import { reconcile } from "../../reconcile/run.js";
 import { readStatusFile } from "../../status/file.js";
 import { CliError, EXIT } from "../errors.js";
 import { cliLogger, LOG_LEVELS } from "../logger.js";
-import { configDirectory, formatOption } from "../options.js";
+import { cloudAdapters, configDirectory, formatOption, issuerKeysOption } from "../options.js";
 import { displayPathFrom, formatDiagnosticGithub, formatDiagnosticText } from "../output/diagnostics.js";
 import { formatPlanGithub } from "../output/plan-github.js";
 import { formatPlanText } from "../output/plan-text.js";
@@ -24,9 +24,11 @@ interface PlanOptions {
   out?: string;
   format: "text" | "json" | "github";
   logLevel: string;
+  issuerKeys?: string;
 }
 
 export function registerPlan(program: Command): void {
+  const environment = readIssuerEnvironment(process.env);
   program
     .command("plan")
     .description("show the cloud changes that apply would make; exit 0 without changes, 2 with changes, 1 on error")
@@ -34,6 +36,7 @@ export function registerPlan(program: Command): void {
     .option("--offline", "compare with the status file instead of reading the cloud")
     .option("--out <file>", "also save the plan as JSON to FILE, for wid apply FILE")
     .addOption(formatOption(["text", "json", "github"]))
+    .addOption(issuerKeysOption())
     .addOption(new Option("--log-level <level>", "JSON log lines on stderr at this level").choices(LOG_LEVELS).default("silent"))
     .action(async (dir: string, options: PlanOptions) => {
       const root = await configDirectory(dir);
@@ -55,7 +58,7 @@ export function registerPlan(program: Command): void {
         configErrors = hasErrors(loaded.diagnostics);
         if (options.out !== undefined) await writeFile(options.out, serializeSavedPlan(plan, root, null), "utf8");
       } else {
-        const result = await reconcile({ root, adapters: createAdapters(), logger: cliLogger(options.logLevel), mode: "plan", fingerprints: options.out !== undefined });
+        const result = await reconcile({ root, adapters: cloudAdapters(options.issuerKeys, environment), logger: cliLogger(options.logLevel), mode: "plan", fingerprints: options.out !== undefined });
         for (const diagnostic of [...result.loaded.diagnostics, ...result.statusDiagnostics]) console.error(formatDiagnostic(diagnostic, display));
         if (result.plan === undefined) throw new CliError(result.message ?? "the plan could not be made");
         plan = result.plan;

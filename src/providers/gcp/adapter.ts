@@ -19,11 +19,11 @@ export interface GcpAdapterOptions {
   /** Credentials. Default: Application Default Credentials. */
   auth?: GcpAuth;
   /**
-   * Returns the issuer's current public key set (a JWKS object), or undefined when none
-   * is available. Read on every observation of an integration with `uploadJwks`, so a
-   * rotated key reaches the provider on the next run. Default: no key set.
+   * Returns the issuer's current public key set (a JWKS object, or a promise of one), or
+   * undefined when none is available. Read on every observation of an integration with
+   * `uploadJwks`, so a rotated key reaches the provider on the next run; an error it
+   * throws fails that integration. Default: no key set.
    */
-  // NOTE: createAdapters does not pass the issuer's key set yet, so uploadJwks fails from the CLI.
   issuerKeySet?: () => unknown;
   /** How long a project's permission catalog is reused, in milliseconds. Default one hour. */
   catalogTtlMs?: number;

@@ -15,7 +15,8 @@ export interface ObserveSources {
   catalogCache: PermissionCatalogCache;
   /**
    * Returns the issuer's current key set (a JWKS object), or undefined when none is
-   * available. Read only for integrations that set `uploadJwks`.
+   * available. Read only for integrations that set `uploadJwks`; an error it throws
+   * fails the integration with the error's message.
    */
   issuerKeySet: () => unknown;
 }
@@ -28,7 +29,7 @@ export interface ObserveSources {
  */
 export async function observeGcp(integration: GcpIntegration, sources: ObserveSources): Promise<GcpObservation> {
   const { clients } = sources;
-  const issuerJwks = readIssuerJwks(integration, sources);
+  const issuerJwks = await readIssuerJwks(integration, sources);
   const [projectNumber, pool, oidcProvider, roles, policy, permissionCatalog] = await Promise.all([
     readProjectNumber(clients, integration),
     readPool(clients, integration),
@@ -98,13 +99,19 @@ function relevantBindings(integration: GcpIntegration, bindings: readonly Observ
   });
 }
 
-function readIssuerJwks(integration: GcpIntegration, sources: ObserveSources): string | null {
+async function readIssuerJwks(integration: GcpIntegration, sources: ObserveSources): Promise<string | null> {
   if (integration.gcp.uploadJwks !== true) return null;
   const context = { integration: integration.name, call: "issuer key set", resource: `${integration.source.file} spec.gcp.uploadJwks` };
-  const keySet = sources.issuerKeySet();
+  let keySet: unknown;
+  try {
+    keySet = await sources.issuerKeySet();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new GcpCallError({ kind: "invalid-request", httpStatus: null, status: null, message: `uploadJwks is true, but the issuer key set cannot be read: ${reason}` }, context);
+  }
   if (keySet === undefined) {
     throw new GcpCallError(
-      { kind: "invalid-request", httpStatus: null, status: null, message: "uploadJwks is true, but no issuer key set is available; create the signing key with `wid issuer init`, or set uploadJwks to false when Google can fetch the issuer's JWKS" },
+      { kind: "invalid-request", httpStatus: null, status: null, message: "uploadJwks is true, but no issuer key set is available; pass --issuer-keys FILE or set WID_ISSUER_KEYS_FILE, or set uploadJwks to false when Google can fetch the issuer's JWKS" },
       context,
     );
   }
