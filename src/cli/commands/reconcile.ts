@@ -4,11 +4,15 @@ import type { Logger } from "pino";
 import { buildDaemonConfig, DaemonConfigError, RECONCILE_DEFAULTS, readDaemonEnvironment } from "../../daemon/config.js";
 import type { DaemonConfig, ReconcileFlags } from "../../daemon/config.js";
 import { Daemon, daemonOptionsFromConfig, runOnce } from "../../daemon/daemon.js";
-import type { DaemonOptions } from "../../daemon/daemon.js";
-import type { MountedHandler } from "../../daemon/http/router.js";
+import type { DaemonOptions, HttpExtras } from "../../daemon/daemon.js";
 import { createLogger, secretMasker } from "../../daemon/logger.js";
 import { chooseRunner } from "../../daemon/runners.js";
 import { handleProcessSignals } from "../../daemon/signals.js";
+import { offlinePlanner } from "../../github/planner.js";
+import type { Planner } from "../../github/planner.js";
+import { createAdapters } from "../../providers/registry.js";
+import type { AdapterRegistry } from "../../providers/types.js";
+import { planAgainstClouds } from "../../reconcile/cloud-planner.js";
 import { CliError, EXIT } from "../errors.js";
 
 export function registerReconcile(program: Command): void {
@@ -30,6 +34,7 @@ export function registerReconcile(program: Command): void {
     .option("--suspend", "plan and write the status, but apply nothing, as suspend: true in Settings does")
     .option("--listen <host:port>", "address of the HTTP server for health, readiness, metrics and the webhook", defaults.listen)
     .option("--webhook-secret-file <file>", "file holding the GitHub webhook secret (default: the WID_WEBHOOK_SECRET variable)")
+    .option("--issuer-keys <file>", "issuer key set file whose JWKS and discovery document the HTTP server publishes (default: WID_ISSUER_KEYS_FILE, or the key set in WID_ISSUER_KEYS)")
     .option("--author <name-and-email>", 'author of status commits, as "NAME <EMAIL>"', defaults.author)
     .option("--push-attempts <count>", "push attempts when someone else pushes first, from 1 to 20", defaults.pushAttempts)
     .option("--log-level <level>", "trace, debug, info, warn, error, fatal or silent (default: WID_LOG_LEVEL or info)")
@@ -38,14 +43,12 @@ export function registerReconcile(program: Command): void {
       const logger = createLogger({ level: config.logLevel, secrets: config.secrets });
       const mask = secretMasker(config.secrets);
 
-      const choice = chooseRunner(config.offline);
+      const adapters: AdapterRegistry = config.offline ? {} : createAdapters();
+      const choice = chooseRunner(config.offline, adapters);
       logger.info({ remote: config.remote, branch: config.branch, path: config.subdir, mode: choice.mode, gitCredentials: config.authSource, once: config.once }, "reconcile starting");
-      if (choice.fallback) logger.warn({}, "no cloud runner in this build; running offline and applying nothing");
       if (config.urlCredentialsIgnored) logger.warn({}, "the --repo URL contains credentials; using WID_GIT_TOKEN instead");
 
-      // Handlers mounted on the HTTP server, such as the issuer's discovery document and JWKS.
-      const mounts: MountedHandler[] = [];
-      const options = daemonOptionsFromConfig(config, choice.runner, logger, mounts);
+      const options = daemonOptionsFromConfig(config, choice.runner, logger, httpExtras(config, adapters, logger));
       try {
         process.exitCode = config.once ? await reconcileOnce(options, logger) : await runDaemon(options, logger);
       } catch (error) {
@@ -53,6 +56,24 @@ export function registerReconcile(program: Command): void {
         throw new CliError(mask(error instanceof Error ? error.message : String(error)));
       }
     });
+}
+
+/** The issuer's routes and the GitHub App, when configured. The App plans pull requests the way the runner does: from the clouds, or offline. */
+function httpExtras(config: DaemonConfig, adapters: AdapterRegistry, logger: Logger): HttpExtras {
+  const extras: HttpExtras = {};
+  if (config.issuerKeys !== undefined) extras.issuerKeys = config.issuerKeys;
+  const app = config.githubApp;
+  if (app !== undefined) {
+    const planner: Planner = config.offline ? offlinePlanner : (input) => planAgainstClouds(input.model, input.status, input.revision, adapters, logger.child({ component: "pull-request-plan" }));
+    extras.githubApp = {
+      app: { appId: app.credentials.appId, privateKey: app.credentials.privateKey, apiUrl: app.credentials.apiUrl },
+      repository: app.repository,
+      installationId: app.credentials.installationId,
+      planner,
+      offlineReason: config.offline ? "the daemon runs with --offline" : null,
+    };
+  }
+  return extras;
 }
 
 async function daemonConfig(flags: ReconcileFlags): Promise<DaemonConfig> {
