@@ -16,7 +16,14 @@ export class CliProcess {
   constructor(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
     this.child = spawn(process.execPath, [CLI, ...args], {
       cwd: options.cwd,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...options.env },
+      // As in runCli: no Google credentials unless `env` sets them, and no metadata server probe.
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "",
+        GOOGLE_APPLICATION_CREDENTIALS: "/nonexistent/wid-tests-use-no-google-credentials.json",
+        METADATA_SERVER_DETECTION: "none",
+        ...options.env,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child.stdout?.on("data", (chunk: Buffer) => (this.stdout += chunk.toString()));
