@@ -6,9 +6,9 @@
  *   npx tsx bench/daemon-cycle.ts [--runs N] [--identities N] [--offline]
  *
  * The runner is the daemon's cloud runner. The benchmark starts moto on 127.0.0.1, with
- * the counting proxy of test/support/aws-proxy.ts in front of it, and the local fake of
- * Google Cloud for the example's Google Cloud integration; moto is cleared between the
- * two cases. `--offline` times the offline runner instead, which calls no cloud. Each case
+ * the counting proxy of test/support/aws-proxy.ts in front of it. The example's Google
+ * Cloud integration runs against the local fake of Google Cloud. moto is cleared between
+ * the two cases. `--offline` times the offline runner instead, which calls no cloud. Each case
  * runs one cycle that applies everything and commits the status, then N no-op cycles,
  * and prints the median and maximum of each stage and the IAM calls of one no-op cycle.
  */

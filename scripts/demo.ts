@@ -106,10 +106,11 @@ async function readEnvFiles(dir: string): Promise<Record<string, string>> {
 }
 
 /**
- * Runs the last step: `wid issuer init` creates a signing key, `wid credentials` writes
- * the token file and environment of the sample workload, which then writes and reads
- * S3 in moto with no access keys: the AWS SDK's default chain assumes the role with the
- * token. moto does not check the token's signature; AWS checks it against the JWKS.
+ * Runs the last step. `wid issuer init` creates a signing key, and `wid credentials`
+ * writes the token file and environment of the sample workload. The workload then writes
+ * and reads S3 in moto with no access keys, because the AWS SDK's default chain assumes
+ * the role with the token. moto does not check the token's signature; AWS checks it
+ * against the JWKS.
  */
 async function runSampleWorkload(root: string, moto: MotoServer, configDir: string): Promise<boolean> {
   heading(`Sample workload ${SAMPLE_WORKLOAD}: write and read S3 with the injected credentials`);

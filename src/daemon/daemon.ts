@@ -61,7 +61,7 @@ export interface DaemonOptions {
   now?: () => number;
 }
 
-/** What the HTTP server serves besides health, metrics and the webhook. */
+/** Routes of the HTTP server besides health, metrics and the webhook. */
 export type HttpExtras = Pick<NonNullable<DaemonOptions["http"]>, "issuerKeys" | "githubApp" | "mounts">;
 
 /** Maps validated command-line settings to daemon options. */

@@ -13,7 +13,7 @@ import type { ReconcileInput, ReconcileResult, ReconcileRunner, RunnerOutcome } 
 /** At most this many config diagnostics are logged per run; the rest are counted. */
 export const MAX_LOGGED_DIAGNOSTICS = 50;
 
-/** How a runner reaches the clouds. */
+/** Cloud access of a runner. */
 export interface RunnerSettings {
   /**
    * `cloud`: observe the clouds, plan, apply and write the status. `offline`: plan

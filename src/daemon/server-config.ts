@@ -25,7 +25,7 @@ export class ServerConfigError extends Error {
  * Returns the signing keys whose JWKS the daemon publishes: `--issuer-keys FILE`, else
  * the issuer's variables (`WID_ISSUER_KEYS_FILE`, then `WID_ISSUER_KEYS`), or undefined
  * when none is set. The keys are read once here, so that a missing or malformed key set
- * fails the start instead of every JWKS request; a key file is read again when it
+ * fails the start instead of every JWKS request. A key file is read again when it
  * changes, so `wid issuer rotate` needs no restart.
  */
 export async function readIssuerKeys(flag: string | undefined, environment: IssuerEnvironment, cwd: string): Promise<KeySetSource | undefined> {
@@ -52,7 +52,7 @@ export async function readGithubApp(env: Readonly<Record<string, string | undefi
     if (credentials === undefined) return undefined;
     const fromEnvironment = env.GITHUB_REPOSITORY?.trim();
     const repository = fromEnvironment !== undefined && fromEnvironment !== "" ? fromEnvironment : repositoryOfRemote(remote);
-    if (repository === undefined) throw new GithubConfigError(`the repository of --repo ${remote} cannot be told; set GITHUB_REPOSITORY to OWNER/NAME for the GitHub App`);
+    if (repository === undefined) throw new GithubConfigError(`the GitHub App's repository cannot be derived from --repo ${remote}; set GITHUB_REPOSITORY to OWNER/NAME`);
     const { owner, repo } = parseRepositoryName(repository, fromEnvironment !== undefined && fromEnvironment !== "" ? "GITHUB_REPOSITORY" : "the repository of --repo");
     return { credentials, repository: `${owner}/${repo}` };
   } catch (error) {

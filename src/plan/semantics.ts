@@ -96,7 +96,7 @@ export function planWorkloads(
   });
 }
 
-/** The description each identity had in the previous mapping, which an invalid file can no longer supply. */
+/** Collects the description each identity had in the previous mapping, which an invalid file can no longer supply. */
 function previousDescriptions(previous: StatusFile | undefined): Map<string, string> {
   const descriptions = new Map<string, string>();
   for (const entry of Object.values(previous?.workloads ?? {})) {

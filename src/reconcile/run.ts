@@ -36,7 +36,7 @@ export interface ReconcileOptions {
    * - `plan`: read the cloud and plan; nothing is written.
    * - `apply`: read the cloud, plan, apply, and write the status file.
    * - `offline`: plan against the previous status file instead of the cloud, apply
-   *   nothing, and write the status file, whose states say what waits for an apply.
+   *   nothing, and write the status file, whose states name what waits for an apply.
    *   `wid reconcile --offline` runs this.
    */
   mode: "plan" | "apply" | "offline";
@@ -53,12 +53,12 @@ export interface ReconcileOptions {
   fingerprints?: boolean;
   /**
    * The config revision that the plan and the status file record. Default: the HEAD
-   * commit of the git repository that holds `root`, or null outside one. The daemon
+   * commit of the git repository that contains `root`, or null outside one. The daemon
    * passes the last commit that changed the config, so that its own status commits do
    * not count.
    */
   revision?: string;
-  /** Apply nothing, as `suspend: true` in Settings does, whatever the Settings say. Default false. */
+  /** Apply nothing, as `suspend: true` in Settings does, even when Settings do not suspend. Default false. */
   suspend?: boolean;
   /**
    * Stops the run at its next safe point: before the first cloud write, or between two
@@ -94,7 +94,7 @@ export interface ReconcileResult {
   statusDiagnostics: Diagnostic[];
   plan?: Plan;
   fingerprints?: PlanFingerprints;
-  /** What apply did; undefined in `plan` and `offline` mode. */
+  /** Outcomes of the apply; undefined in `plan` and `offline` mode. */
   report?: ApplyReport;
   status?: StatusFile;
   /** Whether the status file's content changed on disk. */
@@ -174,7 +174,7 @@ async function run(options: ReconcileOptions, logger: Logger): Promise<Reconcile
 
   // Observe every integration while reading the previous status, which supplies what
   // the cloud cannot: installed revisions and the selections of invalid identities.
-  // Offline, the previous status stands in for the cloud.
+  // Offline, the previous status replaces the cloud.
   const offline = options.mode === "offline";
   const [{ status: previous, diagnostics: statusDiagnostics }, sessions] = await Promise.all([
     readStatusFile(loaded.root, settings.statusFile),

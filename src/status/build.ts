@@ -18,8 +18,8 @@ export interface StatusInput {
   /** The outcomes of applying `plan`, or undefined when nothing was applied. */
   report: ApplyReport | undefined;
   /**
-   * Why the plan's changes were not applied when `report` is undefined, as a clause such
-   * as "applying is suspended". Default "nothing was applied".
+   * Reason the plan's changes were not applied when `report` is undefined, as a clause
+   * such as "applying is suspended". Default "nothing was applied".
    */
   notAppliedBecause?: string;
   revision: string | null;
@@ -29,9 +29,9 @@ export interface StatusInput {
  * Builds the status file from the model, the plan and the apply outcomes. Installed and
  * desired hashes are kept apart, so a change saved with `install: false` stays
  * visible. An identity whose apply failed keeps what the cloud held before, and is
- * `failed`. Without a report, identities with planned changes are `pending-install`
- * and removed identities waiting for a prune stay `orphaned`; installed hashes,
- * revisions and creation times carry over from `previous`. Invalid identities (also
+ * `failed`. Without a report, identities with planned changes are `pending-install`,
+ * and removed identities waiting for a prune stay `orphaned`. Installed hashes,
+ * revisions and creation times then carry over from `previous`. Invalid identities (also
  * those of unreadable files) and identities of integrations that could not be read keep
  * their previous entry. The result depends only on the inputs, so an unchanged state
  * gives an identical file.

@@ -14,7 +14,7 @@ import { copyExample, iamClient, readStatus, removeRepo } from "./helpers.js";
 
 /**
  * An installed identity whose file stops being valid YAML. The loader cannot read the
- * file, so only the previous status file names its identity; the online plan must keep
+ * file, so only the previous status file names its identity. The online plan must keep
  * it as installed instead of treating it as removed.
  */
 

@@ -44,7 +44,7 @@ function cloudRunner(): ReconcileRunner {
   return createReconcileRunner({ mode: "cloud", adapters: clouds.adapters() });
 }
 
-/** A copy of the example's AWS part, outside git, as a runner sees its work folder. */
+/** Copies the example's AWS part into a folder outside git, which stands in for the daemon's config directory. */
 async function awsExample(): Promise<string> {
   const dir = await copyExample();
   cleanups.push(() => removeRepo(dir));

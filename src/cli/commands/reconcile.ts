@@ -58,7 +58,7 @@ export function registerReconcile(program: Command): void {
     });
 }
 
-/** The issuer's routes and the GitHub App, when configured. The App plans pull requests the way the runner does: from the clouds, or offline. */
+/** Builds the issuer's routes and the GitHub App's settings, when configured. The App plans pull requests as the runner plans: from the clouds, or offline. */
 function httpExtras(config: DaemonConfig, adapters: AdapterRegistry, logger: Logger): HttpExtras {
   const extras: HttpExtras = {};
   if (config.issuerKeys !== undefined) extras.issuerKeys = config.issuerKeys;

@@ -18,7 +18,7 @@ import { branchStatusReader } from "./status.js";
 /** Pull request actions that change the head commit or reopen the pull request. */
 const PLANNED_ACTIONS: ReadonlySet<string> = new Set(["opened", "synchronize", "reopened"]);
 
-/** What the GitHub App does with verified deliveries. */
+/** Settings of the GitHub App's handling of verified deliveries. */
 export interface GithubEventOptions {
   /** The App's ID and private key, and the REST API base URL (default `https://api.github.com`). */
   app: GithubAppCredentials & { apiUrl?: string };
