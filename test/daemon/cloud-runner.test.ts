@@ -1,7 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 
 import { loadConfig } from "../../src/config/load.js";
 import { runOnce } from "../../src/daemon/daemon.js";
@@ -12,7 +12,7 @@ import { readStatusFile } from "../../src/status/file.js";
 import { copyExample, removeRepo } from "../aws/helpers.js";
 import { motoAvailability } from "../support/moto.js";
 import { GitFixture } from "../git/fixture.js";
-import { TestClouds } from "./clouds.js";
+import { useTestClouds } from "./clouds.js";
 import { captureLogger, parseStatus, testDaemonOptions } from "./harness.js";
 
 /** The cloud runner in process, against moto behind the counting proxy and the fake of Google Cloud. */
@@ -20,28 +20,16 @@ import { captureLogger, parseStatus, testDaemonOptions } from "./harness.js";
 const STATUS = ".wid/status.yaml";
 const never = { stop: new AbortController().signal, kill: new AbortController().signal };
 const availability = motoAvailability();
+const testClouds = useTestClouds(availability.run);
 
-let clouds: TestClouds;
 const cleanups: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  if (availability.run) clouds = await TestClouds.start();
-});
-
-afterAll(async () => {
-  await clouds?.stop();
-});
-
-beforeEach(async () => {
-  await clouds?.reset();
-});
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
 function cloudRunner(): ReconcileRunner {
-  return createReconcileRunner({ mode: "cloud", adapters: clouds.adapters() });
+  return createReconcileRunner({ mode: "cloud", adapters: testClouds().adapters() });
 }
 
 /** Copies the example's AWS part into a folder outside git, which stands in for the daemon's config directory. */
@@ -83,7 +71,7 @@ describe.skipIf(!availability.run)(`cloud runner against moto ${availability.rea
     const dir = await awsExample();
     const controller = new AbortController();
     // The stop arrives while the first role is being created: that write finishes, no other starts.
-    clouds.proxy.failWhen((call) => {
+    testClouds().proxy.failWhen((call) => {
       if (call.action === "CreateRole") controller.abort(new Error("shutdown requested"));
       return false;
     });
@@ -91,8 +79,8 @@ describe.skipIf(!availability.run)(`cloud runner against moto ${availability.rea
     const stopped = cloudRunner()(input(dir, { signal: controller.signal }));
 
     await expect(stopped).rejects.toThrow("shutdown requested");
-    clouds.proxy.failWhen(undefined);
-    expect(clouds.iamWriteCounts()).toEqual({ CreateOpenIDConnectProvider: 1, CreateRole: 1 });
+    testClouds().proxy.failWhen(undefined);
+    expect(testClouds().iamWriteCounts()).toEqual({ CreateOpenIDConnectProvider: 1, CreateRole: 1 });
     await expect(readFile(path.join(dir, STATUS), "utf8")).rejects.toThrow();
 
     const resumed = await cloudRunner()(input(dir));
@@ -100,7 +88,7 @@ describe.skipIf(!availability.run)(`cloud runner against moto ${availability.rea
     expect(resumed.outcome).toBe("success");
     // The next run finishes the role left without its inline policy and creates the rest.
     expect(resumed.summary).toEqual({ create: 7, update: 0, delete: 0 });
-    const iam = await clouds.iamState();
+    const iam = await testClouds().iamState();
     expect(iam.providers).toHaveLength(1);
     expect(Object.keys(iam.roles)).toHaveLength(4);
     expect(Object.values(iam.roles).every((role) => Object.keys(role.policies).length === 1)).toBe(true);
@@ -109,15 +97,15 @@ describe.skipIf(!availability.run)(`cloud runner against moto ${availability.rea
   it("stops before the first write when aborted early", async () => {
     const dir = await awsExample();
     const controller = new AbortController();
-    clouds.proxy.failWhen((call) => {
+    testClouds().proxy.failWhen((call) => {
       if (call.action === "GetAccountAuthorizationDetails") controller.abort(new Error("shutdown requested"));
       return false;
     });
 
     await expect(cloudRunner()(input(dir, { signal: controller.signal }))).rejects.toThrow("shutdown requested");
 
-    clouds.proxy.failWhen(undefined);
-    expect(clouds.iamWrites()).toBe(0);
+    testClouds().proxy.failWhen(undefined);
+    expect(testClouds().iamWrites()).toBe(0);
   });
 
   it.each([
@@ -132,7 +120,7 @@ describe.skipIf(!availability.run)(`cloud runner against moto ${availability.rea
 
     const result = await cloudRunner()(input(dir, overrides));
 
-    expect(clouds.iamWrites()).toBe(0);
+    expect(testClouds().iamWrites()).toBe(0);
     expect(result).toMatchObject({ outcome: "success", suspended: true, summary: { create: 0, update: 0, delete: 0 }, pending: 11, identities: { "pending-install": 4, "not-installed": 1 } });
     const status = parseStatus(await readFile(path.join(dir, STATUS), "utf8"));
     expect(status.identities["aws-shop-assets"]?.state).toBe("pending-install");
@@ -171,15 +159,15 @@ describe.skipIf(!availability.run)(`cloud runner against moto ${availability.rea
   it("plans a config against the clouds for pull requests", async () => {
     const dir = await awsExample();
     await cloudRunner()(input(dir));
-    clouds.proxy.resetCounts();
+    testClouds().proxy.resetCounts();
     const { model } = await loadConfig(dir);
     const { status } = await readStatusFile(dir, STATUS);
 
-    const plan = await planAgainstClouds(model, status, "rev-2", clouds.adapters(), captureLogger().logger);
+    const plan = await planAgainstClouds(model, status, "rev-2", testClouds().adapters(), captureLogger().logger);
 
     expect(plan.mode).toBe("online");
     expect(plan.changes).toEqual([]);
     expect(plan.pending.map((change) => change.resource)).toEqual(["role/wid-aws-audit-reader", "role-policy/wid-aws-audit-reader/wid-permissions"]);
-    expect(clouds.iamWrites()).toBe(0);
+    expect(testClouds().iamWrites()).toBe(0);
   });
 });

@@ -9,6 +9,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
+import { afterAll, beforeAll, beforeEach } from "vitest";
+
 import { GetRolePolicyCommand, IAMClient, ListOpenIDConnectProvidersCommand, ListRolePoliciesCommand, ListRolesCommand } from "@aws-sdk/client-iam";
 import { STSClient } from "@aws-sdk/client-sts";
 
@@ -126,6 +128,28 @@ export class TestClouds {
     await this.moto.stop();
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Starts the clouds before a file's tests when `run` is true (moto is installed), gives
+ * every test a fresh state, and stops them after the last test. Returns a getter for
+ * the tests.
+ */
+export function useTestClouds(run: boolean): () => TestClouds {
+  let clouds: TestClouds | undefined;
+  beforeAll(async () => {
+    if (run) clouds = await TestClouds.start();
+  });
+  afterAll(async () => {
+    await clouds?.stop();
+  });
+  beforeEach(async () => {
+    await clouds?.reset();
+  });
+  return () => {
+    if (clouds === undefined) throw new Error("the test clouds are not running; moto_server is missing");
+    return clouds;
+  };
 }
 
 /** SDK client settings aimed at `endpoint` with moto's test credentials, so nothing comes from this process's environment. */

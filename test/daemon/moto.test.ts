@@ -1,11 +1,11 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 
 import { runCli } from "../support/cli.js";
 import type { CliResult } from "../support/cli.js";
 import { motoAvailability } from "../support/moto.js";
 import { GitFixture, TEST_GIT_ENV } from "../git/fixture.js";
 import { CliProcess } from "./cli-process.js";
-import { EXAMPLE_PROJECT, TestClouds } from "./clouds.js";
+import { EXAMPLE_PROJECT, useTestClouds } from "./clouds.js";
 import { parseStatus } from "./harness.js";
 import type { LogEntry } from "./harness.js";
 
@@ -20,21 +20,9 @@ const SHOP_READONLY = "identities/aws-shop-readonly.yaml";
 const PROVIDER = "arn:aws:iam::123456789012:oidc-provider/oidc.example.com";
 const INSTALLED_ROLES = ["wid-aws-queue-consumer", "wid-aws-reports-writer", "wid-aws-shop-assets", "wid-aws-shop-readonly"];
 const availability = motoAvailability();
+const testClouds = useTestClouds(availability.run);
 
-let clouds: TestClouds;
 const fixtures: GitFixture[] = [];
-
-beforeAll(async () => {
-  if (availability.run) clouds = await TestClouds.start();
-});
-
-afterAll(async () => {
-  await clouds?.stop();
-});
-
-beforeEach(async () => {
-  await clouds?.reset();
-});
 
 afterEach(async () => {
   for (const fixture of fixtures.splice(0)) await fixture.cleanup();
@@ -47,7 +35,7 @@ async function newFixture(): Promise<GitFixture> {
 }
 
 async function cliEnv(options: { google?: boolean } = {}): Promise<Record<string, string>> {
-  return { HOME: TEST_GIT_ENV.HOME ?? "", ...(await clouds.cliEnv(options)) };
+  return { HOME: TEST_GIT_ENV.HOME ?? "", ...(await testClouds().cliEnv(options)) };
 }
 
 function reconcileArgs(fixture: GitFixture): string[] {
@@ -80,12 +68,12 @@ describe.skipIf(!availability.run)(`wid reconcile against moto ${availability.re
     expect(result.code).toBe(0);
     // aws-audit-reader has install: false, so its role and inline policy wait.
     expect(finished(result)).toMatchObject({ outcome: "success", created: 15, updated: 0, deleted: 0, pending: 2 });
-    const iam = await clouds.iamState();
+    const iam = await testClouds().iamState();
     expect(iam.providers).toEqual([PROVIDER]);
     expect(Object.keys(iam.roles).sort()).toEqual(INSTALLED_ROLES);
     for (const role of INSTALLED_ROLES) expect(Object.keys(iam.roles[role]?.policies ?? {})).toEqual(["wid-permissions"]);
-    expect(clouds.iamWriteCounts()).toEqual({ CreateOpenIDConnectProvider: 1, CreateRole: 4, PutRolePolicy: 4 });
-    expect(clouds.gcp.pool(EXAMPLE_PROJECT.projectId, "wid-pool")).toBeDefined();
+    expect(testClouds().iamWriteCounts()).toEqual({ CreateOpenIDConnectProvider: 1, CreateRole: 4, PutRolePolicy: 4 });
+    expect(testClouds().gcp.pool(EXAMPLE_PROJECT.projectId, "wid-pool")).toBeDefined();
 
     const log = await fixture.remoteLog();
     expect(log).toHaveLength(2);
@@ -107,18 +95,18 @@ describe.skipIf(!availability.run)(`wid reconcile against moto ${availability.re
     const fixture = await newFixture();
     await reconcileOnce(fixture);
     const head = await fixture.remoteHead();
-    const state = await clouds.iamState();
-    clouds.proxy.resetCounts();
-    clouds.gcp.resetCalls();
+    const state = await testClouds().iamState();
+    testClouds().proxy.resetCounts();
+    testClouds().gcp.resetCalls();
 
     const result = await reconcileOnce(fixture);
 
     expect(result.code).toBe(0);
     expect(finished(result)).toMatchObject({ outcome: "success", created: 0, updated: 0, deleted: 0, statusCommit: null });
     expect(await fixture.remoteHead()).toBe(head);
-    expect(clouds.iamWrites()).toBe(0);
-    expect(clouds.gcpWrites()).toEqual([]);
-    expect(await clouds.iamState()).toEqual(state);
+    expect(testClouds().iamWrites()).toBe(0);
+    expect(testClouds().gcpWrites()).toEqual([]);
+    expect(await testClouds().iamState()).toEqual(state);
   });
 
   it("commits a scope change without cloud writes", async () => {
@@ -127,14 +115,14 @@ describe.skipIf(!availability.run)(`wid reconcile against moto ${availability.re
     const before = parseStatus(await fixture.remoteFile(STATUS));
     const text = await fixture.seedFile(QUEUE_CONSUMER);
     const change = await fixture.commit({ [QUEUE_CONSUMER]: text.replace("projects: [shop, platform]", "projects: [shop]") }, "Limit the queue consumer");
-    clouds.proxy.resetCounts();
-    clouds.gcp.resetCalls();
+    testClouds().proxy.resetCounts();
+    testClouds().gcp.resetCalls();
 
     const result = await reconcileOnce(fixture);
 
     expect(result.code).toBe(0);
-    expect(clouds.iamWrites()).toBe(0);
-    expect(clouds.gcpWrites()).toEqual([]);
+    expect(testClouds().iamWrites()).toBe(0);
+    expect(testClouds().gcpWrites()).toEqual([]);
     const log = await fixture.remoteLog();
     expect(log[0]?.subject).toBe(`Update wid status for ${change.slice(0, 7)}: 0 created, 0 updated, 0 deleted`);
     const after = parseStatus(await fixture.remoteFile(STATUS));
@@ -148,7 +136,7 @@ describe.skipIf(!availability.run)(`wid reconcile against moto ${availability.re
   it("keeps a broken file's identity and reconciles the rest", async () => {
     const fixture = await newFixture();
     await reconcileOnce(fixture);
-    const before = await clouds.iamState();
+    const before = await testClouds().iamState();
     const readonly = await fixture.seedFile(SHOP_READONLY);
     await fixture.commit(
       {
@@ -158,14 +146,14 @@ describe.skipIf(!availability.run)(`wid reconcile against moto ${availability.re
       "Break the queue consumer and widen the read-only identity",
     );
     expect(readonly).toContain("Action: [s3:GetObject, s3:ListBucket]");
-    clouds.proxy.resetCounts();
+    testClouds().proxy.resetCounts();
 
     const result = await reconcileOnce(fixture);
 
     expect(result.code).toBe(1);
     expect(finished(result)).toMatchObject({ outcome: "partial", created: 0, updated: 1, deleted: 0 });
-    expect(clouds.iamWriteCounts()).toEqual({ PutRolePolicy: 1 });
-    const after = await clouds.iamState();
+    expect(testClouds().iamWriteCounts()).toEqual({ PutRolePolicy: 1 });
+    const after = await testClouds().iamState();
     expect(after.providers).toEqual(before.providers);
     expect(after.roles["wid-aws-queue-consumer"]).toEqual(before.roles["wid-aws-queue-consumer"]);
     expect(Object.keys(after.roles).sort()).toEqual(INSTALLED_ROLES);
@@ -209,8 +197,8 @@ describe.skipIf(!availability.run)(`wid reconcile against moto ${availability.re
     expect((await fixture.remoteLog()).some((commit) => commit.files.includes(STATUS))).toBe(false);
 
     const restarted = await runCli(reconcileArgs(fixture), { env });
-    const state = await clouds.iamState();
-    clouds.proxy.resetCounts();
+    const state = await testClouds().iamState();
+    testClouds().proxy.resetCounts();
     const again = await runCli(reconcileArgs(fixture), { env });
 
     expect(restarted.code).toBe(0);
@@ -218,7 +206,7 @@ describe.skipIf(!availability.run)(`wid reconcile against moto ${availability.re
     expect(state.providers).toEqual([PROVIDER]);
     expect(Object.keys(state.roles).sort()).toEqual(INSTALLED_ROLES);
     for (const role of INSTALLED_ROLES) expect(Object.keys(state.roles[role]?.policies ?? {})).toEqual(["wid-permissions"]);
-    expect(clouds.iamWrites()).toBe(0);
+    expect(testClouds().iamWrites()).toBe(0);
     const log = await fixture.remoteLog();
     expect(log.filter((commit) => commit.files.includes(STATUS))).toHaveLength(1);
     expect(log[1]?.sha).toBe(head);

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 
 import type { Logger } from "pino";
 
+import { isRecord } from "../../github/json.js";
 import { headerValue, MAX_WEBHOOK_BODY_BYTES, readBody } from "../../github/webhook/body.js";
 import { SIGNATURE_HEADER, verifySignature } from "../../github/webhook/signature.js";
 import type { WebhookResult } from "../metrics/daemon-metrics.js";
@@ -117,8 +118,4 @@ function parsePayload(body: Buffer, contentType: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
