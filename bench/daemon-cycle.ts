@@ -1,15 +1,16 @@
 /**
- * Times one no-op daemon cycle (fetch and reset, load and plan, apply, build and write
- * the status, commit check) for the example repository and for a generated repository
- * of 1,000 identities, against a bare repository in a temporary folder.
+ * Times one no-op daemon cycle (fetch and reset, load, observe and plan, apply, build and
+ * write the status, commit check) for the example repository and for a generated
+ * repository of 1,000 identities, against a bare repository in a temporary folder.
  *
- *   npx tsx bench/daemon-cycle.ts [--runs N] [--identities N]
+ *   npx tsx bench/daemon-cycle.ts [--runs N] [--identities N] [--offline]
  *
- * The runner is the daemon's default: offline until the AWS runner exists, so apply
- * time is zero and no cloud is called. With a cloud runner and no AWS_ENDPOINT_URL set,
- * the benchmark starts moto on 127.0.0.1 and points the AWS SDK at it. Each case runs
- * one cycle to reach a steady state, then N no-op cycles, and prints the median and
- * maximum of each stage.
+ * The runner is the daemon's cloud runner. The benchmark starts moto on 127.0.0.1, with
+ * the counting proxy of test/support/aws-proxy.ts in front of it. The example's Google
+ * Cloud integration runs against the local fake of Google Cloud. moto is cleared between
+ * the two cases. `--offline` times the offline runner instead, which calls no cloud. Each case
+ * runs one cycle that applies everything and commits the status, then N no-op cycles,
+ * and prints the median and maximum of each stage and the IAM calls of one no-op cycle.
  */
 
 import { execFile } from "node:child_process";
@@ -22,8 +23,14 @@ import { promisify } from "node:util";
 import { runCycle } from "../src/daemon/cycle.js";
 import type { RunTimings } from "../src/daemon/cycle.js";
 import { createLogger } from "../src/daemon/logger.js";
+import type { ReconcileRunner } from "../src/daemon/runner.js";
 import { chooseRunner } from "../src/daemon/runners.js";
 import { WorkFolder } from "../src/git/work-folder.js";
+import { createAdapters } from "../src/providers/registry.js";
+import type { AwsProxy } from "../test/support/aws-proxy.js";
+import { iamTotals, startAwsProxy } from "../test/support/aws-proxy.js";
+import { fakeGcpEnv, startFakeGcp } from "../test/support/fake-gcp.js";
+import type { FakeGcp } from "../test/support/fake-gcp.js";
 import { motoEnv, startMoto } from "../test/support/moto.js";
 import type { MotoServer } from "../test/support/moto.js";
 
@@ -80,9 +87,18 @@ interface CaseResult {
   name: string;
   first: RunTimings;
   noop: RunTimings[];
+  /** IAM calls of the last no-op cycle, counted at the proxy. */
+  noopIam: { reads: number; writes: number } | null;
 }
 
-async function benchCase(name: string, prepare: (dir: string) => Promise<void>, runs: number): Promise<CaseResult> {
+/** The clouds of the cloud runner, all on 127.0.0.1. */
+interface Clouds {
+  moto: MotoServer;
+  proxy: AwsProxy;
+  google: FakeGcp;
+}
+
+async function benchCase(name: string, prepare: (dir: string) => Promise<void>, runs: number, runner: ReconcileRunner, clouds: Clouds | undefined): Promise<CaseResult> {
   const root = await mkdtemp(path.join(tmpdir(), "wid-bench-"));
   try {
     const remote = path.join(root, "remote.git");
@@ -96,18 +112,20 @@ async function benchCase(name: string, prepare: (dir: string) => Promise<void>, 
 
     const logger = createLogger({ level: "silent", secrets: [] });
     const folder = await WorkFolder.open({ dir: path.join(root, "work"), remote, branch: "main", subdir: "", git: { auth: { token: undefined, username: "x-access-token" }, environment: GIT_ENV, author: { name: "wid", email: "wid@example.com" } }, logger });
-    const context = { workFolder: folder, runner: chooseRunner(false).runner, logger, suspend: false, pushAttempts: 5, timeoutMs: 600_000 };
+    const context = { workFolder: folder, runner, logger, suspend: false, pushAttempts: 5, timeoutMs: 600_000 };
     const signals = { stop: new AbortController().signal, kill: new AbortController().signal };
     try {
       const first = await runCycle(context, "startup", signals);
-      if (first.outcome !== "success" || first.statusCommit === null) throw new Error(`the first cycle of ${name} did not commit a status: ${first.error ?? first.outcome}`);
+      if (first.outcome !== "success" || first.statusCommit === null) throw new Error(`the first cycle of ${name} did not commit a status: ${first.error ?? first.result?.message ?? first.outcome}`);
       const noop: RunTimings[] = [];
       for (let i = 0; i < runs; i++) {
+        clouds?.proxy.resetCounts();
         const report = await runCycle(context, "schedule", signals);
         if (report.statusCommit !== null) throw new Error(`a no-op cycle of ${name} committed ${report.statusCommit}`);
+        if ((report.result?.summary.create ?? 0) + (report.result?.summary.update ?? 0) + (report.result?.summary.delete ?? 0) > 0) throw new Error(`a no-op cycle of ${name} changed the cloud`);
         noop.push(report.timings);
       }
-      return { name, first: first.timings, noop };
+      return { name, first: first.timings, noop, noopIam: clouds === undefined ? null : iamTotals(clouds.proxy.counts()) };
     } finally {
       await folder.close();
     }
@@ -126,24 +144,38 @@ function format(ms: number): string {
   return `${ms.toFixed(0).padStart(6)} ms`;
 }
 
+async function startClouds(dir: string): Promise<Clouds> {
+  const moto = await startMoto();
+  const proxy = await startAwsProxy({ target: moto.endpoint });
+  const google = await startFakeGcp({ projects: [{ projectId: "acme-prod-analytics", projectNumber: "481516234200" }] });
+  // The adapters read these once, when createAdapters() runs below.
+  Object.assign(process.env, motoEnv(proxy.endpoint), await fakeGcpEnv(google, dir), { METADATA_SERVER_DETECTION: "none" });
+  return { moto, proxy, google };
+}
+
+async function stopClouds(clouds: Clouds | undefined): Promise<void> {
+  await clouds?.google.stop();
+  await clouds?.proxy.stop();
+  await clouds?.moto.stop();
+}
+
 const runs = option("--runs", 5);
 const identities = option("--identities", 1000);
-const mode = chooseRunner(false).mode;
-let moto: MotoServer | undefined;
-if (mode === "cloud" && process.env.AWS_ENDPOINT_URL === undefined) {
-  moto = await startMoto();
-  Object.assign(process.env, motoEnv(moto.endpoint));
-}
-console.log(`daemon cycle, ${mode} runner${moto !== undefined ? ` against moto at ${moto.endpoint}` : ""}, ${runs} no-op runs per case, Node ${process.version}, ${cpus().length} cores`);
-
+const offline = process.argv.includes("--offline");
+const scratch = await mkdtemp(path.join(tmpdir(), "wid-bench-clouds-"));
+let clouds: Clouds | undefined;
 let results: CaseResult[];
 try {
-  results = [
-    await benchCase("example repository", (dir) => cp(EXAMPLE, dir, { recursive: true }), runs),
-    await benchCase(`${identities} identities`, (dir) => writeGeneratedConfig(dir, identities), runs),
-  ];
+  if (!offline) clouds = await startClouds(scratch);
+  const { runner, mode } = chooseRunner(offline, offline ? {} : createAdapters());
+  console.log(`daemon cycle, ${mode} runner${clouds !== undefined ? ` against moto at ${clouds.moto.endpoint} and the fake of Google Cloud` : ""}, ${runs} no-op runs per case, Node ${process.version}, ${cpus().length} cores`);
+  const example = await benchCase("example repository", (dir) => cp(EXAMPLE, dir, { recursive: true }), runs, runner, clouds);
+  await clouds?.moto.reset();
+  const generated = await benchCase(`${identities} identities`, (dir) => writeGeneratedConfig(dir, identities), runs, runner, clouds);
+  results = [example, generated];
 } finally {
-  await moto?.stop();
+  await stopClouds(clouds);
+  await rm(scratch, { recursive: true, force: true });
 }
 
 const stages: (keyof RunTimings)[] = ["gitMs", "planMs", "applyMs", "statusMs", "totalMs"];
@@ -152,4 +184,7 @@ for (const result of results) {
   console.log(`${result.name.padEnd(22)}${"first".padEnd(10)}${stages.map((stage) => format(result.first[stage])).join("")}`);
   console.log(`${"".padEnd(22)}${"no-op med".padEnd(10)}${stages.map((stage) => format(median(result.noop.map((timings) => timings[stage])))).join("")}`);
   console.log(`${"".padEnd(22)}${"no-op max".padEnd(10)}${stages.map((stage) => format(Math.max(...result.noop.map((timings) => timings[stage])))).join("")}`);
+}
+for (const result of results) {
+  if (result.noopIam !== null) console.log(`${result.name}: IAM calls in one no-op cycle: ${result.noopIam.reads} reads, ${result.noopIam.writes} writes`);
 }

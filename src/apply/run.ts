@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { compareBytes } from "../config/files.js";
 import type { Plan, ResourceChange } from "../plan/types.js";
 import type { ApplyOptions, ResourceOutcome } from "../providers/types.js";
+import { NOT_STARTED_MESSAGE } from "../providers/types.js";
 import type { IntegrationSession } from "../reconcile/observe.js";
 import type { ApplyReport, ApplySummary } from "./types.js";
 
@@ -11,6 +12,8 @@ import type { ApplyReport, ApplySummary } from "./types.js";
  * integration, and reports every resource's outcome: created, updated, deleted,
  * unchanged or failed. Integrations are independent: a failure in one does not stop
  * the others. A change of an integration that was not observed is reported failed.
+ * Once `options.signal` aborts, writes in progress finish and no further write starts;
+ * the report is then marked `stopped`.
  */
 export async function applyPlan(plan: Plan, sessions: ReadonlyMap<string, IntegrationSession>, options: ApplyOptions, logger: Logger): Promise<ApplyReport> {
   const byIntegration = new Map<string, ResourceChange[]>();
@@ -24,6 +27,7 @@ export async function applyPlan(plan: Plan, sessions: ReadonlyMap<string, Integr
     [...byIntegration].map(async ([name, changes]): Promise<ResourceOutcome[]> => {
       const apply = sessions.get(name)?.apply;
       if (apply === undefined) return changes.map((change) => notApplied(change, `integration ${name} was not observed, so nothing was applied to it`));
+      if (options.signal?.aborted === true) return changes.map((change) => notApplied(change, NOT_STARTED_MESSAGE));
       try {
         return await apply(changes, options, logger);
       } catch (error) {
@@ -36,7 +40,8 @@ export async function applyPlan(plan: Plan, sessions: ReadonlyMap<string, Integr
   );
 
   const outcomes = orderOutcomes(plan, [...results.flat(), ...unchangedOutcomes(plan, sessions)]);
-  return { outcomes, summary: summarizeOutcomes(outcomes), failedIntegrations: plan.failedIntegrations };
+  const stopped = outcomes.some((outcome) => outcome.outcome === "failed" && outcome.message === NOT_STARTED_MESSAGE);
+  return { outcomes, summary: summarizeOutcomes(outcomes), failedIntegrations: plan.failedIntegrations, stopped };
 }
 
 /**
@@ -83,7 +88,7 @@ function orderOutcomes(plan: Plan, outcomes: ResourceOutcome[]): ResourceOutcome
 }
 
 
-
+/** Counts outcomes by kind. */
 export function summarizeOutcomes(outcomes: readonly ResourceOutcome[]): ApplySummary {
   const summary: ApplySummary = { created: 0, updated: 0, deleted: 0, unchanged: 0, failed: 0 };
   for (const outcome of outcomes) summary[outcome.outcome]++;

@@ -16,6 +16,8 @@ export interface ApplyReport {
   summary: ApplySummary;
   /** Integrations that could not be observed, so nothing was applied to them. */
   failedIntegrations: IntegrationNote[];
+  /** The apply was stopped by its signal before every planned change was attempted. */
+  stopped: boolean;
 }
 
 /** Whether an apply left anything failed. */

@@ -7,9 +7,13 @@ import type { GitAuth, GitAuthSource } from "../git/auth.js";
 import type { GitIdentity } from "../git/client.js";
 import { DEFAULT_PUSH_ATTEMPTS } from "../git/publish.js";
 import { parseRepoLocation } from "../git/url.js";
+import type { IssuerEnvironment, KeySetSource } from "../issuer/key-source.js";
+import { readIssuerEnvironment } from "../issuer/key-source.js";
 import type { ListenAddress } from "./http/server.js";
 import { LOG_LEVELS } from "./logger.js";
 import type { LogLevel } from "./logger.js";
+import type { DaemonGithubApp } from "./server-config.js";
+import { readGithubApp, readIssuerKeys, ServerConfigError } from "./server-config.js";
 
 /** Defaults of `wid reconcile`, shared by the command's help and the docs. */
 export const RECONCILE_DEFAULTS = {
@@ -44,6 +48,7 @@ export interface ReconcileFlags {
   suspend?: boolean;
   listen: string;
   webhookSecretFile?: string;
+  issuerKeys?: string;
   author: string;
   pushAttempts: string;
   logLevel?: string;
@@ -59,7 +64,9 @@ export interface DaemonEnvironment {
   webhookSecret: string | undefined;
   /** `WID_LOG_LEVEL`, unless `--log-level` is given. */
   logLevel: string | undefined;
-  /** The whole environment, for the git processes. */
+  /** The issuer's key variables, used unless `--issuer-keys` is given. */
+  issuer: IssuerEnvironment;
+  /** The whole environment, for the git processes and the GitHub App's `WID_GITHUB_APP_` variables. */
   processEnvironment: Readonly<Record<string, string | undefined>>;
 }
 
@@ -71,6 +78,7 @@ export function readDaemonEnvironment(env: NodeJS.ProcessEnv): DaemonEnvironment
     gitUsername: value("WID_GIT_USERNAME"),
     webhookSecret: value("WID_WEBHOOK_SECRET"),
     logLevel: value("WID_LOG_LEVEL"),
+    issuer: readIssuerEnvironment(env),
     processEnvironment: { ...env },
   };
 }
@@ -94,6 +102,10 @@ export interface DaemonConfig {
   suspend: boolean;
   listen: ListenAddress;
   webhookSecret: string | undefined;
+  /** Signing keys whose JWKS and discovery document the HTTP server publishes; undefined with `--once` or without keys. */
+  issuerKeys: KeySetSource | undefined;
+  /** The GitHub App that plans pull requests; undefined with `--once` or without `WID_GITHUB_APP_` variables. */
+  githubApp: DaemonGithubApp | undefined;
   author: GitIdentity;
   pushAttempts: number;
   logLevel: LogLevel;
@@ -120,6 +132,12 @@ export async function buildDaemonConfig(flags: ReconcileFlags, environment: Daem
   const { auth, source, urlCredentialsIgnored } = resolveGitAuth(environment, location.credentials);
   const intervalMs = durationOption("--interval", flags.interval, 1);
   const webhookSecret = await webhookSecretOption(flags.webhookSecretFile, environment.webhookSecret, cwd);
+  const once = flags.once === true;
+  // The issuer and the App are served over HTTP, which a single run does not start.
+  const { issuerKeys, githubApp } = once ? { issuerKeys: undefined, githubApp: undefined } : await serverOptions(flags, environment, location.remote, cwd);
+  if (githubApp !== undefined && webhookSecret === undefined) {
+    throw new DaemonConfigError("the GitHub App needs the webhook secret its deliveries are signed with; set WID_WEBHOOK_SECRET or --webhook-secret-file");
+  }
 
   return {
     remote: location.remote,
@@ -131,11 +149,13 @@ export async function buildDaemonConfig(flags: ReconcileFlags, environment: Daem
     jitter: numberOption("--jitter", flags.jitter, 0, 1),
     timeoutMs: durationOption("--timeout", flags.timeout, 1),
     shutdownTimeoutMs: durationOption("--shutdown-timeout", flags.shutdownTimeout, 0),
-    once: flags.once === true,
+    once,
     offline: flags.offline === true,
     suspend: flags.suspend === true,
     listen: listenOption(flags.listen),
     webhookSecret,
+    issuerKeys,
+    githubApp,
     author: authorOption(flags.author),
     pushAttempts: integerOption("--push-attempts", flags.pushAttempts, 1, 20),
     logLevel: logLevelOption(flags.logLevel ?? environment.logLevel ?? "info"),
@@ -143,8 +163,22 @@ export async function buildDaemonConfig(flags: ReconcileFlags, environment: Daem
     authSource: source,
     urlCredentialsIgnored,
     processEnvironment: environment.processEnvironment,
-    secrets: [auth.token, location.credentials?.password, location.credentials?.username, webhookSecret].filter((secret): secret is string => secret !== undefined && secret !== ""),
+    secrets: [auth.token, location.credentials?.password, location.credentials?.username, webhookSecret, githubApp?.credentials.privateKey, environment.issuer.keys].filter(
+      (secret): secret is string => secret !== undefined && secret !== "",
+    ),
   };
+}
+
+async function serverOptions(flags: ReconcileFlags, environment: DaemonEnvironment, remote: string, cwd: string): Promise<Pick<DaemonConfig, "issuerKeys" | "githubApp">> {
+  try {
+    return {
+      issuerKeys: await readIssuerKeys(flags.issuerKeys, environment.issuer, cwd),
+      githubApp: await readGithubApp(environment.processEnvironment, remote),
+    };
+  } catch (error) {
+    if (error instanceof ServerConfigError) throw new DaemonConfigError(error.message);
+    throw error;
+  }
 }
 
 function parseRepoLocationOption(repo: string, cwd: string): ReturnType<typeof parseRepoLocation> {

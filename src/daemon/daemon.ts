@@ -4,13 +4,19 @@ import type { Logger } from "pino";
 
 import type { GitSettings } from "../git/client.js";
 import { WorkFolder } from "../git/work-folder.js";
+import type { GithubEventDispatcher } from "../github/webhook/dispatch.js";
+import { createGithubEventDispatcher } from "../github/webhook/dispatch.js";
+import type { KeySetSource } from "../issuer/key-source.js";
 import type { DaemonConfig } from "./config.js";
 import { READY_INTERVALS } from "./config.js";
 import { runCycle } from "./cycle.js";
 import type { CycleContext, RunReport, ShutdownSignals, TriggerSource } from "./cycle.js";
+import type { GithubAppSettings } from "./http/github-app.js";
+import { pullRequestListener } from "./http/github-app.js";
 import { GITHUB_WEBHOOK_PATH, GithubWebhook } from "./http/github-webhook.js";
 import { healthzHandler, metricsHandler, readyzHandler } from "./http/health.js";
 import type { LastRun } from "./http/health.js";
+import { IssuerMount } from "./http/issuer.js";
 import { Router } from "./http/router.js";
 import type { MountedHandler } from "./http/router.js";
 import { startHttpServer } from "./http/server.js";
@@ -39,7 +45,14 @@ export interface DaemonOptions {
     listen: ListenAddress;
     /** Enables `POST /hooks/github` when set. */
     webhookSecret: string | undefined;
-    /** Handlers asked about requests that match no route, such as the issuer's discovery document and JWKS. */
+    /**
+     * Signing keys whose JWKS the server publishes, with the discovery document of the
+     * issuer in the last run's Settings. Default: no issuer routes.
+     */
+    issuerKeys?: KeySetSource;
+    /** Plans pull requests as a GitHub App and posts check runs. Needs `webhookSecret`. Default: off. */
+    githubApp?: GithubAppSettings;
+    /** Handlers asked about requests that match no route, after the issuer's. */
     mounts?: MountedHandler[];
   } | null;
   /** Returns a number in [0, 1) for the jitter. Default Math.random. */
@@ -48,8 +61,11 @@ export interface DaemonOptions {
   now?: () => number;
 }
 
+/** Routes of the HTTP server besides health, metrics and the webhook. */
+export type HttpExtras = Pick<NonNullable<DaemonOptions["http"]>, "issuerKeys" | "githubApp" | "mounts">;
+
 /** Maps validated command-line settings to daemon options. */
-export function daemonOptionsFromConfig(config: DaemonConfig, runner: ReconcileRunner, logger: Logger, mounts: MountedHandler[] = []): DaemonOptions {
+export function daemonOptionsFromConfig(config: DaemonConfig, runner: ReconcileRunner, logger: Logger, extras: HttpExtras = {}): DaemonOptions {
   return {
     workFolder: {
       dir: config.workDir,
@@ -65,7 +81,7 @@ export function daemonOptionsFromConfig(config: DaemonConfig, runner: ReconcileR
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     suspend: config.suspend,
     pushAttempts: config.pushAttempts,
-    http: config.once ? null : { listen: config.listen, webhookSecret: config.webhookSecret, mounts },
+    http: config.once ? null : { listen: config.listen, webhookSecret: config.webhookSecret, ...extras },
   };
 }
 
@@ -97,12 +113,15 @@ export class Daemon {
   readonly router: Router;
   /** The GitHub webhook, or null when no secret is set. Other events can be handled with `webhook.on`. */
   readonly webhook: GithubWebhook | null;
+  /** The GitHub App's pull request checks, or null without an App. */
+  readonly pullRequestChecks: GithubEventDispatcher | null;
 
   private readonly scheduler: RunScheduler;
   private readonly stopController = new AbortController();
   private readonly killController = new AbortController();
   private readonly runListeners: ((report: RunReport) => void)[] = [];
   private readonly now: () => number;
+  private readonly issuer: IssuerMount | null;
   private server: HttpServer | null = null;
   private lastRun: LastRun | null = null;
   private stopPromise: Promise<void> | null = null;
@@ -119,21 +138,34 @@ export class Daemon {
       secret === undefined
         ? null
         : new GithubWebhook({ secret, branch: options.workFolder.branch, triggerRun: () => this.trigger("webhook"), record: (result) => this.metrics.webhookDelivery(result), logger: options.logger });
+    this.pullRequestChecks = this.createPullRequestChecks();
+    const keys = options.http?.issuerKeys;
+    this.issuer = keys === undefined ? null : new IssuerMount(keys, options.logger);
     this.registerRoutes();
   }
 
   /** Opens the work folder, starts the HTTP server and the first run. */
   static async start(options: DaemonOptions): Promise<Daemon> {
     const workFolder = await WorkFolder.open({ ...options.workFolder, logger: options.logger });
-    const daemon = new Daemon(options, workFolder);
+    let daemon: Daemon;
     try {
+      daemon = new Daemon(options, workFolder);
       if (options.http !== null) daemon.server = await startHttpServer(options.http.listen, daemon.router, options.logger);
     } catch (error) {
       await workFolder.close();
       throw error;
     }
     options.logger.info(
-      { remote: options.workFolder.remote, branch: options.workFolder.branch, path: options.workFolder.subdir, intervalMs: options.schedule.intervalMs, webhook: daemon.webhook !== null, suspend: options.suspend },
+      {
+        remote: options.workFolder.remote,
+        branch: options.workFolder.branch,
+        path: options.workFolder.subdir,
+        intervalMs: options.schedule.intervalMs,
+        webhook: daemon.webhook !== null,
+        issuer: daemon.issuer !== null,
+        githubApp: daemon.pullRequestChecks !== null,
+        suspend: options.suspend,
+      },
       "daemon started",
     );
     daemon.trigger("startup");
@@ -178,8 +210,10 @@ export class Daemon {
     this.stopController.abort(new Error(`shutdown requested (${reason})`));
     const finished = this.scheduler.stop();
 
+    // Pull request checks in progress finish too, so that none is left in progress on GitHub.
+    const checks = this.pullRequestChecks?.idle() ?? Promise.resolve();
     const grace = new AbortController();
-    const graceOver = await Promise.race([finished.then(() => false), sleep(shutdownTimeoutMs, true, { signal: grace.signal }).catch(() => false)]);
+    const graceOver = await Promise.race([Promise.all([finished, checks]).then(() => false), sleep(shutdownTimeoutMs, true, { signal: grace.signal }).catch(() => false)]);
     grace.abort();
     if (graceOver || this.killController.signal.aborted) {
       logger.warn({ shutdownTimeoutMs }, "shutdown grace period over; killing git commands");
@@ -200,6 +234,7 @@ export class Daemon {
     const report = await runCycle(cycleContext(this.options, this.workFolder), trigger, shutdown);
     const finishedAt = this.now();
     this.lastRun = { finishedAt, outcome: report.outcome, revision: report.revision };
+    if (report.result?.issuer !== undefined) this.issuer?.setIssuer(report.result.issuer);
     this.metrics.runFinished(report, finishedAt);
     for (const listener of this.runListeners) listener(report);
     return { retry: report.retry };
@@ -216,6 +251,18 @@ export class Daemon {
     this.router.add("GET", "/readyz", readyzHandler(health));
     this.router.add("GET", "/metrics", metricsHandler(() => this.metrics.render()));
     if (this.webhook !== null) this.router.add("POST", GITHUB_WEBHOOK_PATH, this.webhook.handle);
+    if (this.issuer !== null) this.router.mount(this.issuer.handle);
     for (const handler of this.options.http?.mounts ?? []) this.router.mount(handler);
+  }
+
+  /** Creates the GitHub App's pull request checks and hands them the webhook's verified `pull_request` deliveries. */
+  private createPullRequestChecks(): GithubEventDispatcher | null {
+    const app = this.options.http?.githubApp;
+    if (app === undefined) return null;
+    if (this.webhook === null) throw new Error("the GitHub App needs the webhook secret; set WID_WEBHOOK_SECRET or --webhook-secret-file");
+    const { branch, subdir } = this.options.workFolder;
+    const dispatcher = createGithubEventDispatcher({ ...app, branch, configPath: subdir, triggerReconcile: () => void this.trigger("webhook"), logger: this.options.logger });
+    this.webhook.on("pull_request", pullRequestListener(dispatcher, this.options.logger));
+    return dispatcher;
   }
 }

@@ -62,6 +62,8 @@ export interface ReconcileResult {
   message?: string;
   /** Time spent in each stage, in milliseconds. */
   timings: { planMs: number; applyMs: number; statusMs: number };
+  /** `Settings.issuer` of the reconciled config, which the issuer's routes publish; absent without valid Settings. */
+  issuer?: string;
 }
 
 /**

@@ -123,9 +123,8 @@ function readApiUrl(value: string | undefined): string {
 function readRepository(value: string | undefined): [string, string] {
   const text = nonEmpty(value);
   if (text === undefined) throw new GithubConfigError("GITHUB_REPOSITORY is not set; run wid github check in GitHub Actions, or set it to OWNER/NAME");
-  const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(text);
-  if (match === null) throw new GithubConfigError(`GITHUB_REPOSITORY ${JSON.stringify(text)} is not of the form OWNER/NAME`);
-  return [match[1] as string, match[2] as string];
+  const { owner, repo } = parseRepositoryName(text, "GITHUB_REPOSITORY");
+  return [owner, repo];
 }
 
 async function readEventPayload(eventPath: string | undefined, eventName: string): Promise<JsonRecord | undefined> {
@@ -177,7 +176,48 @@ function readTarget(payload: JsonRecord | undefined, eventName: string, githubSh
   return { headSha: sha, pullRequest: null, baseSha: null };
 }
 
+/** The GitHub App credentials a daemon plans pull requests with. */
+export interface GithubAppConfig {
+  /** REST API base URL, from `GITHUB_API_URL`. Default {@link DEFAULT_GITHUB_API_URL}. */
+  apiUrl: string;
+  appId: string;
+  /** The App's private key, PEM. A secret: never log it. */
+  privateKey: string;
+  installationId: number;
+}
+
+/**
+ * Reads the GitHub App credentials from `WID_GITHUB_APP_ID`, `WID_GITHUB_APP_PRIVATE_KEY`
+ * or `WID_GITHUB_APP_PRIVATE_KEY_FILE`, `WID_GITHUB_APP_INSTALLATION_ID` and
+ * `GITHUB_API_URL`, as `wid github check` does. Returns undefined when no
+ * `WID_GITHUB_APP_` variable is set. Throws {@link GithubConfigError} for a missing or
+ * invalid value.
+ */
+export async function readGithubAppConfig(env: Environment): Promise<GithubAppConfig | undefined> {
+  const auth = await readAppAuth(env);
+  if (auth === undefined) return undefined;
+  return { apiUrl: readApiUrl(env.GITHUB_API_URL), appId: auth.appId, privateKey: auth.privateKey, installationId: auth.installationId };
+}
+
+/** Splits `OWNER/NAME`. Throws {@link GithubConfigError} naming `source` when the text has another form. */
+export function parseRepositoryName(text: string, source: string): { owner: string; repo: string } {
+  const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(text);
+  if (match === null) throw new GithubConfigError(`${source} ${JSON.stringify(text)} is not of the form OWNER/NAME`);
+  return { owner: match[1] as string, repo: match[2] as string };
+}
+
 async function readAuth(env: Environment): Promise<GithubAuth> {
+  const app = await readAppAuth(env);
+  if (app !== undefined) return app;
+
+  const token = nonEmpty(env.GITHUB_TOKEN);
+  if (token === undefined) {
+    throw new GithubConfigError("no GitHub credentials: set GITHUB_TOKEN (env: GITHUB_TOKEN: ${{ github.token }}) or the WID_GITHUB_APP_ variables of a GitHub App");
+  }
+  return { kind: "token", token };
+}
+
+async function readAppAuth(env: Environment): Promise<Extract<GithubAuth, { kind: "app" }> | undefined> {
   const appId = nonEmpty(env.WID_GITHUB_APP_ID);
   const keyText = nonEmpty(env.WID_GITHUB_APP_PRIVATE_KEY);
   const keyFile = nonEmpty(env.WID_GITHUB_APP_PRIVATE_KEY_FILE);
@@ -201,12 +241,7 @@ async function readAuth(env: Environment): Promise<GithubAuth> {
     }
     return { kind: "app", appId, privateKey: pem, installationId: Number(installation) };
   }
-
-  const token = nonEmpty(env.GITHUB_TOKEN);
-  if (token === undefined) {
-    throw new GithubConfigError("no GitHub credentials: set GITHUB_TOKEN (env: GITHUB_TOKEN: ${{ github.token }}) or the WID_GITHUB_APP_ variables of a GitHub App");
-  }
-  return { kind: "token", token };
+  return undefined;
 }
 
 async function readPrivateKeyFile(file: string): Promise<string> {

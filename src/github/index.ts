@@ -5,6 +5,8 @@
 
 export type { GithubWebhookHandler, GithubWebhookOptions } from "./webhook/handler.js";
 export { createGithubWebhookHandler, MAX_WEBHOOK_BODY_BYTES } from "./webhook/handler.js";
+export type { DispatchResult, GithubEventDispatcher, GithubEventOptions } from "./webhook/dispatch.js";
+export { createGithubEventDispatcher } from "./webhook/dispatch.js";
 export { signBody, verifySignature } from "./webhook/signature.js";
 export type { PlanInput, Planner, PlannerChoice, PlannerOptions, PlannerResult, PlanningMode } from "./planner.js";
 export { choosePlanner, NO_CREDENTIALS_REASON, offlinePlanner } from "./planner.js";

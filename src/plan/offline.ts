@@ -6,13 +6,16 @@ import { permissionsHash } from "./hash.js";
 import { identityNote, invalidIdentityNotes, orphanMessage, planWorkloads, PRUNE_REASON, removalPolicy } from "./semantics.js";
 import type { IdentityNote, IdentityPlanState, IntegrationPlanState, Plan, ResourceChange, ResourceType } from "./types.js";
 import { summarize } from "./types.js";
+import { withUnreadableIdentities } from "./unreadable.js";
 
 /**
  * Plans against the status file instead of the cloud: what would be created, changed
  * or deleted if the status file is still true, and what waits for `install: true`. It
  * cannot see drift or resources changed outside wid; `wid plan` without `--offline` can.
+ * Identities of files that cannot be read are invalid (see {@link withUnreadableIdentities}).
  */
-export function planOffline(model: ConfigModel, previous: StatusFile | undefined, revision: string | null): Plan {
+export function planOffline(config: ConfigModel, previous: StatusFile | undefined, revision: string | null): Plan {
+  const model = withUnreadableIdentities(config, previous);
   const changes: ResourceChange[] = [];
   const pending: ResourceChange[] = [];
   const conflicts: IdentityNote[] = [];

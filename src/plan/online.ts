@@ -5,6 +5,7 @@ import { permissionsHash } from "./hash.js";
 import { identityNote, invalidIdentityNotes, orphanMessage, planWorkloads, PRUNE_REASON, removalPolicy } from "./semantics.js";
 import type { IdentityNote, IdentityPlanState, IntegrationNote, IntegrationPlanState, Plan, ResourceChange } from "./types.js";
 import { summarize } from "./types.js";
+import { withUnreadableIdentities } from "./unreadable.js";
 
 /** The desired state of one integration, as the planner passes it to the adapter. */
 export interface DesiredIdentities {
@@ -45,10 +46,12 @@ interface PlanParts {
  * - A same-name resource that wid does not own is a conflict and is never touched.
  * - An owned role that no identity uses is deleted with `prune: true`, or reported as
  *   orphaned. Deletes are suspended while a config file cannot be read.
- * - Invalid identities are left exactly as they are.
+ * - Invalid identities are left exactly as they are, and so are the identities that the
+ *   previous status places in a file that cannot be read now (see {@link withUnreadableIdentities}).
  * Pure: every cloud fact comes from `inputs`.
  */
-export function planOnline(model: ConfigModel, previous: StatusFile | undefined, revision: string | null, inputs: ReadonlyMap<string, PlanInput>): Plan {
+export function planOnline(config: ConfigModel, previous: StatusFile | undefined, revision: string | null, inputs: ReadonlyMap<string, PlanInput>): Plan {
+  const model = withUnreadableIdentities(config, previous);
   const invalid = invalidIdentityNotes(model, previous);
   const parts: PlanParts = {
     changes: [],

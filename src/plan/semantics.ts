@@ -83,15 +83,27 @@ export function planWorkloads(
   isInstalled: (name: string) => boolean,
 ): Record<string, WorkloadStatus> {
   const resolution = resolveSelections(model, { isInstalled, frozen: frozenSelections(model, previous) });
+  const descriptions = previousDescriptions(previous);
   return buildWorkloadMapping(model, resolution, (name) => {
     const planned = identities[name];
     const before = previous?.identities[name];
     return {
       ready: isReadyState(planned?.state, isInstalled(name)),
       createdAt: planned?.observed?.createdAt ?? before?.createdAt ?? null,
-      description: null,
+      description: descriptions.get(name) ?? null,
       integration: before?.integration ?? null,
       awsRoleArn: planned?.observed?.reference.aws?.roleArn ?? before?.aws?.roleArn ?? null,
     };
   });
+}
+
+/** Collects the description each identity had in the previous mapping, which an invalid file can no longer supply. */
+function previousDescriptions(previous: StatusFile | undefined): Map<string, string> {
+  const descriptions = new Map<string, string>();
+  for (const entry of Object.values(previous?.workloads ?? {})) {
+    for (const selection of Object.values(entry)) {
+      if (selection.identity !== null && selection.description !== null) descriptions.set(selection.identity, selection.description);
+    }
+  }
+  return descriptions;
 }

@@ -164,6 +164,8 @@ export interface ResourceOutcome {
   outcome: OutcomeKind;
   /** Why the change failed, naming the call and what to do. Never contains secrets. */
   message?: string;
+  /** The kind of cloud error a failed change met, when a cloud call failed; absent for a change that was not attempted. */
+  errorKind?: CloudErrorKind;
   /** When a created resource was created, as ISO 8601. */
   createdAt?: string;
   /** ARN or resource name of a created resource. */
@@ -179,6 +181,25 @@ export interface ApplyOptions {
    * trust names an OIDC provider created seconds ago. Defaults in {@link DEFAULT_CONSISTENCY_WAIT}.
    */
   consistencyWait: { initialDelayMs: number; maxDelayMs: number; totalMs: number };
+  /**
+   * Stops the apply at its next safe point once aborted: a write in progress finishes,
+   * and changes not started yet are reported failed with {@link NOT_STARTED_MESSAGE}.
+   * Default: the apply runs to its end.
+   */
+  signal?: AbortSignal;
+}
+
+/** The message of a change that was not started because the apply was stopped. */
+export const NOT_STARTED_MESSAGE = "not attempted because the run was stopped";
+
+/**
+ * Tells whether a cloud error may go away on its own, so that running again soon can
+ * help: an unreachable endpoint, a concurrent change, or `other`, which includes
+ * throttling that outlasted the SDK's retries. Missing or rejected credentials, a wrong
+ * account, a denied call and a rejected request need someone to act first.
+ */
+export function isTransientKind(kind: CloudErrorKind): boolean {
+  return kind === "unreachable" || kind === "conflict" || kind === "other";
 }
 
 /** Default identities written concurrently per integration. IAM throttles mutations at a few per second per account. */

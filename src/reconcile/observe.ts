@@ -7,6 +7,7 @@ import type {
   AdapterRegistry,
   ApplyOptions,
   CloudAdapter,
+  CloudErrorKind,
   IdentityByProvider,
   IntegrationByProvider,
   ObservationByProvider,
@@ -23,6 +24,8 @@ export interface IntegrationSession {
   input: PlanInput;
   /** Present only when the integration was observed. */
   apply?: ApplyChanges;
+  /** Why observing failed, when it did. */
+  errorKind?: CloudErrorKind;
 }
 
 const PROVIDER_NAMES: Record<Provider, string> = { aws: "AWS", gcp: "Google Cloud" };
@@ -57,7 +60,7 @@ async function observeOne(integration: Integration, issuer: string, adapters: Ad
   } catch (error) {
     const message = error instanceof CloudError ? error.message : `observing the integration failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`;
     logger.error({ integration: integration.name, err: error }, "integration could not be observed");
-    return { integration, input: { status: "failed", message } };
+    return { integration, input: { status: "failed", message }, errorKind: error instanceof CloudError ? error.kind : "other" };
   }
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import path from "node:path";
+import { performance } from "node:perf_hooks";
 
 import type { Logger } from "pino";
 
@@ -9,29 +10,38 @@ import { applyFailed } from "../apply/types.js";
 import type { Diagnostic } from "../config/diagnostics.js";
 import { hasErrors } from "../config/diagnostics.js";
 import { loadConfig } from "../config/load.js";
-import type { LoadedConfig } from "../config/model.js";
+import type { ConfigModel, LoadedConfig, Settings } from "../config/model.js";
 import { headRevision } from "../git/revision.js";
 import type { PlanFingerprints } from "../plan/fingerprint.js";
 import { changesFingerprint, configFingerprint, fingerprintMismatch } from "../plan/fingerprint.js";
+import { planOffline } from "../plan/offline.js";
 import type { PlanInput } from "../plan/online.js";
 import { planOnline } from "../plan/online.js";
 import type { Plan } from "../plan/types.js";
 import type { AdapterRegistry, ApplyOptions } from "../providers/types.js";
-import { DEFAULT_CONSISTENCY_WAIT, DEFAULT_PARALLELISM } from "../providers/types.js";
+import { DEFAULT_CONSISTENCY_WAIT, DEFAULT_PARALLELISM, isTransientKind } from "../providers/types.js";
 import { buildStatus } from "../status/build.js";
 import { readStatusFile, writeStatusFile } from "../status/file.js";
 import type { StatusFile } from "../status/types.js";
+import type { IntegrationSession } from "./observe.js";
 import { observeIntegrations } from "./observe.js";
 
 export interface ReconcileOptions {
   /** The config directory. */
   root: string;
+  /** The clouds' adapters. Not used in `offline` mode. */
   adapters: AdapterRegistry;
   logger: Logger;
-  /** `plan`: stop after planning; nothing is written. `apply`: apply and write the status file. */
-  mode: "plan" | "apply";
+  /**
+   * - `plan`: read the cloud and plan; nothing is written.
+   * - `apply`: read the cloud, plan, apply, and write the status file.
+   * - `offline`: plan against the previous status file instead of the cloud, apply
+   *   nothing, and write the status file, whose states name what waits for an apply.
+   *   `wid reconcile --offline` runs this.
+   */
+  mode: "plan" | "apply" | "offline";
   /** Apply tuning; defaults from `DEFAULT_PARALLELISM` and `DEFAULT_CONSISTENCY_WAIT`. */
-  applyOptions?: Partial<ApplyOptions>;
+  applyOptions?: Partial<Omit<ApplyOptions, "signal">>;
   /** A saved plan's fingerprints: apply is refused when the config or the cloud no longer match. */
   expected?: PlanFingerprints;
   /** Write the status file after apply. Default true; the daemon also commits it. */
@@ -41,11 +51,32 @@ export interface ReconcileOptions {
    * because hashing every config file costs time on each reconcile; always done with `expected`.
    */
   fingerprints?: boolean;
+  /**
+   * The config revision that the plan and the status file record. Default: the HEAD
+   * commit of the git repository that contains `root`, or null outside one. The daemon
+   * passes the last commit that changed the config, so that its own status commits do
+   * not count.
+   */
+  revision?: string;
+  /** Apply nothing, as `suspend: true` in Settings does, even when Settings do not suspend. Default false. */
+  suspend?: boolean;
+  /**
+   * Stops the run at its next safe point: before the first cloud write, or between two
+   * writes, never during one. The run then throws the signal's reason and writes no
+   * status file; the next run reads the cloud again and finishes the work. An abort
+   * that comes after every change was attempted does not stop the run.
+   */
+  signal?: AbortSignal;
+  /**
+   * Log through a child logger that adds a random `run` id and the mode. Default true.
+   * The daemon turns it off, because its run logger already carries a run id.
+   */
+  runLogger?: boolean;
 }
 
 /**
  * The end state of a run.
- * - `no-changes`, `changes`: a plan run, with or without changes.
+ * - `no-changes`, `changes`: a plan or offline run, with or without changes.
  * - `applied`: every change was made and every integration was read.
  * - `failed`: an integration could not be read, or a change failed.
  * - `invalid-config`: there is no usable Settings document; nothing was read or written.
@@ -63,12 +94,23 @@ export interface ReconcileResult {
   statusDiagnostics: Diagnostic[];
   plan?: Plan;
   fingerprints?: PlanFingerprints;
+  /** Outcomes of the apply; undefined in `plan` and `offline` mode. */
   report?: ApplyReport;
   status?: StatusFile;
   /** Whether the status file's content changed on disk. */
   statusWritten: boolean;
   /** Path of the status file relative to the config directory. */
   statusFile?: string;
+  /** Applying was suspended, by `suspend: true` in Settings or by {@link ReconcileOptions.suspend}. */
+  suspended: boolean;
+  /**
+   * Whether running again soon may help: an integration could not be reached, or a
+   * write failed in a way that passes, such as throttling or a concurrent change.
+   * False for config errors, missing or rejected credentials and denied calls.
+   */
+  retryable: boolean;
+  /** Milliseconds spent loading, reading and planning, applying, and building and writing the status. */
+  timings: { planMs: number; applyMs: number; statusMs: number };
   durationMs: number;
 }
 
@@ -80,7 +122,7 @@ export interface ReconcileResult {
  */
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {
   const started = Date.now();
-  const logger = options.logger.child({ run: randomUUID(), mode: options.mode });
+  const logger = options.runLogger === false ? options.logger : options.logger.child({ run: randomUUID(), mode: options.mode });
   let result: ReconcileResult | undefined;
   try {
     result = await run(options, logger);
@@ -90,7 +132,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     if (result !== undefined) result.durationMs = durationMs;
     logger.info(
       {
-        outcome: result?.outcome ?? "error",
+        outcome: result?.outcome ?? (options.signal?.aborted === true ? "stopped" : "error"),
         durationMs,
         changes: result?.plan?.changes.length,
         failed: result?.report?.summary.failed,
@@ -102,17 +144,25 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
 }
 
 async function run(options: ReconcileOptions, logger: Logger): Promise<ReconcileResult> {
+  const started = performance.now();
+  const { signal } = options;
+
   // Load and validate; without Settings nothing can be planned.
-  const [loaded, revision] = await Promise.all([loadConfig(options.root), headRevision(path.resolve(options.root))]);
+  const [loaded, revision] = await Promise.all([loadConfig(options.root), options.revision ?? headRevision(path.resolve(options.root))]);
   logger.debug({ identities: loaded.model.identities.size, diagnostics: loaded.diagnostics.length, revision }, "config loaded");
-  const result: ReconcileResult = { outcome: "invalid-config", loaded, revision, statusDiagnostics: [], statusWritten: false, durationMs: 0 };
+  const timings = { planMs: 0, applyMs: 0, statusMs: 0 };
+  const result: ReconcileResult = { outcome: "invalid-config", loaded, revision, statusDiagnostics: [], statusWritten: false, suspended: false, retryable: false, timings, durationMs: 0 };
   const settings = loaded.model.settings;
   if (settings === undefined) {
     const errors = loaded.diagnostics.filter((diagnostic) => diagnostic.severity === "error").length;
     result.message = hasErrors(loaded.diagnostics) ? `the config has ${errors} error(s); fix them and run again` : "the config has no Settings document; add one with spec.issuer";
+    timings.planMs = performance.now() - started;
     return result;
   }
   result.statusFile = settings.statusFile;
+  result.suspended = options.suspend === true || settings.suspend;
+  const model = withSuspend(loaded.model, settings, result.suspended);
+  signal?.throwIfAborted();
 
   // A saved plan made from other files is refused before the cloud is read.
   const wantFingerprints = options.fingerprints === true || options.expected !== undefined;
@@ -124,19 +174,23 @@ async function run(options: ReconcileOptions, logger: Logger): Promise<Reconcile
 
   // Observe every integration while reading the previous status, which supplies what
   // the cloud cannot: installed revisions and the selections of invalid identities.
+  // Offline, the previous status replaces the cloud.
+  const offline = options.mode === "offline";
   const [{ status: previous, diagnostics: statusDiagnostics }, sessions] = await Promise.all([
     readStatusFile(loaded.root, settings.statusFile),
-    observeIntegrations(loaded.model, options.adapters, logger),
+    offline ? new Map<string, IntegrationSession>() : observeIntegrations(model, options.adapters, logger),
   ]);
   result.statusDiagnostics = statusDiagnostics;
+  result.retryable = [...sessions.values()].some((session) => session.errorKind !== undefined && isTransientKind(session.errorKind));
   logger.debug({ integrations: sessions.size }, "integrations observed");
 
   // Plan from the observations alone.
   const inputs = new Map<string, PlanInput>([...sessions].map(([name, session]) => [name, session.input]));
-  const plan = planOnline(loaded.model, previous, revision, inputs);
+  const plan = offline ? planOffline(model, previous, revision) : planOnline(model, previous, revision, inputs);
   result.plan = plan;
   if (wantFingerprints) result.fingerprints = { revision, config, integrations: integrationFingerprints(inputs), changes: changesFingerprint(plan) };
-  logger.debug({ ...plan.summary, pending: plan.pending.length }, "plan computed");
+  timings.planMs = performance.now() - started;
+  logger.info({ ...plan.summary, pending: plan.pending.length, invalid: plan.invalid.length, orphans: plan.orphans.length, failedIntegrations: plan.failedIntegrations.length }, "plan computed");
 
   if (options.mode === "plan") {
     if (plan.failedIntegrations.length > 0) result.outcome = "failed";
@@ -148,20 +202,49 @@ async function run(options: ReconcileOptions, logger: Logger): Promise<Reconcile
     const mismatch = fingerprintMismatch(options.expected, result.fingerprints);
     if (mismatch !== undefined) return stale(result, mismatch);
   }
+  // The last safe point before the first write.
+  signal?.throwIfAborted();
 
   // Apply, then record the state of the cloud after the writes.
-  const applyOptions: ApplyOptions = {
-    parallelism: options.applyOptions?.parallelism ?? DEFAULT_PARALLELISM,
-    consistencyWait: options.applyOptions?.consistencyWait ?? DEFAULT_CONSISTENCY_WAIT,
-  };
-  const report = await applyPlan(plan, sessions, applyOptions, logger);
-  result.report = report;
-  logger.debug({ ...report.summary }, "plan applied");
-  const status = buildStatus({ model: loaded.model, previous, plan, report, revision });
+  const applyStart = performance.now();
+  let report: ApplyReport | undefined;
+  if (offline) {
+    if (plan.changes.length > 0) logger.info({ changes: plan.changes.length, suspended: result.suspended }, "changes not applied");
+  } else {
+    report = await applyPlan(plan, sessions, applyOptions(options), logger);
+    // Writes that never started are left to the next run, which reads the cloud again.
+    if (report.stopped) throw signal?.reason ?? new Error("the apply was stopped");
+    result.report = report;
+    result.retryable ||= report.outcomes.some((outcome) => outcome.errorKind !== undefined && isTransientKind(outcome.errorKind));
+    logger.info({ ...report.summary }, "plan applied");
+    if (result.suspended && plan.pending.length > 0) logger.info({ pending: plan.pending.length, suspended: true }, "changes not applied");
+  }
+  timings.applyMs = performance.now() - applyStart;
+
+  const statusStart = performance.now();
+  const notAppliedBecause = result.suspended ? "applying is suspended" : "the run is offline and has no cloud access";
+  const status = buildStatus({ model, previous, plan, report, revision, notAppliedBecause });
   result.status = status;
   if (options.writeStatus !== false) result.statusWritten = await writeStatusFile(loaded.root, settings.statusFile, status);
-  result.outcome = applyFailed(report) ? "failed" : "applied";
+  timings.statusMs = performance.now() - statusStart;
+
+  if (report === undefined) result.outcome = plan.changes.length > 0 ? "changes" : "no-changes";
+  else result.outcome = applyFailed(report) ? "failed" : "applied";
   return result;
+}
+
+/** Returns the model with `suspend: true` in its Settings when the run is suspended by an option. */
+function withSuspend(model: ConfigModel, settings: Settings, suspended: boolean): ConfigModel {
+  if (!suspended || settings.suspend) return model;
+  return { ...model, settings: { ...settings, suspend: true } };
+}
+
+function applyOptions(options: ReconcileOptions): ApplyOptions {
+  return {
+    parallelism: options.applyOptions?.parallelism ?? DEFAULT_PARALLELISM,
+    consistencyWait: options.applyOptions?.consistencyWait ?? DEFAULT_CONSISTENCY_WAIT,
+    ...(options.signal !== undefined ? { signal: options.signal } : {}),
+  };
 }
 
 function integrationFingerprints(inputs: ReadonlyMap<string, PlanInput>): Record<string, string> {

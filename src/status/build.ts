@@ -5,28 +5,41 @@ import { awsRoleArn, gcpPrincipal, gcpRoleName } from "../credentials/layout.js"
 import { permissionsHash } from "../plan/hash.js";
 import { planWorkloads } from "../plan/semantics.js";
 import type { IdentityPlanState, Plan } from "../plan/types.js";
+import { withUnreadableIdentities } from "../plan/unreadable.js";
 import type { IdentityReference, ResourceOutcome } from "../providers/types.js";
-import type { IdentityStatus, IntegrationStatus, StatusFile } from "./types.js";
+import { integrationStatuses } from "./integrations.js";
+import type { IdentityStatus, StatusFile } from "./types.js";
 
 export interface StatusInput {
   model: ConfigModel;
   previous: StatusFile | undefined;
-  /** An online plan. */
+  /** An online plan, which carries the observation, or an offline one, made from `previous`. */
   plan: Plan;
   /** The outcomes of applying `plan`, or undefined when nothing was applied. */
   report: ApplyReport | undefined;
+  /**
+   * Reason the plan's changes were not applied when `report` is undefined, as a clause
+   * such as "applying is suspended". Default "nothing was applied".
+   */
+  notAppliedBecause?: string;
   revision: string | null;
 }
 
 /**
- * Builds the status file from the model, the plan (which carries the observation) and
- * the apply outcomes. Installed and desired hashes are kept apart, so a change saved
- * with `install: false` stays visible. An identity whose apply failed keeps what the
- * cloud held before, and is `failed`. Invalid identities and identities of integrations
- * that could not be read keep their previous entry.
+ * Builds the status file from the model, the plan and the apply outcomes. Installed and
+ * desired hashes are kept apart, so a change saved with `install: false` stays
+ * visible. An identity whose apply failed keeps what the cloud held before, and is
+ * `failed`. Without a report, identities with planned changes are `pending-install`,
+ * and removed identities waiting for a prune stay `orphaned`. Installed hashes,
+ * revisions and creation times then carry over from `previous`. Invalid identities (also
+ * those of unreadable files) and identities of integrations that could not be read keep
+ * their previous entry. The result depends only on the inputs, so an unchanged state
+ * gives an identical file.
  */
 export function buildStatus(input: StatusInput): StatusFile {
-  const { model, previous, plan, report, revision } = input;
+  const { previous, plan, report, revision } = input;
+  const model = withUnreadableIdentities(input.model, previous);
+  const notAppliedBecause = input.notAppliedBecause ?? "nothing was applied";
   const outcomesByIdentity = groupOutcomes(report?.outcomes ?? []);
   const identities: Record<string, IdentityStatus> = {};
   const finalStates: Record<string, IdentityPlanState> = {};
@@ -38,10 +51,18 @@ export function buildStatus(input: StatusInput): StatusFile {
     const integration = model.integrations.get(identity.integration);
     const outcomes = outcomesByIdentity.get(identity.name) ?? [];
     const failure = outcomes.find((outcome) => outcome.outcome === "failed");
+    const unapplied = report === undefined ? plan.changes.find((change) => change.identity === identity.name) : undefined;
     const desiredHash = permissionsHash(identity);
     const installedHash = installedHashAfter(planned, before, outcomes, plan, identity.name, desiredHash);
-    const state = failure !== undefined ? "failed" : (planned?.state ?? before?.state ?? "not-installed");
-    const message = failure !== undefined ? (failure.message ?? "the apply failed") : planned?.message;
+    let state = planned?.state ?? before?.state ?? "not-installed";
+    let message = planned?.message;
+    if (failure !== undefined) {
+      state = "failed";
+      message = failure.message ?? "the apply failed";
+    } else if (unapplied !== undefined) {
+      state = "pending-install";
+      message = `${unapplied.reason}; the changes are planned but not applied because ${notAppliedBecause}`;
+    }
     const created = outcomes.find((outcome) => outcome.type === "role" && outcome.outcome === "created");
 
     identities[identity.name] = {
@@ -62,7 +83,7 @@ export function buildStatus(input: StatusInput): StatusFile {
     finalStates[identity.name] = { state, observed: { installedHash, createdAt: written?.createdAt ?? null, reference: written?.aws !== undefined ? { aws: written.aws } : {} } };
   }
 
-  // Invalid identities keep their last installed state.
+  // Invalid identities keep their last installed state; their desired permissions cannot be read.
   for (const identity of model.invalidIdentities.values()) {
     const before = previous?.identities[identity.name];
     const entry: IdentityStatus = {
@@ -70,6 +91,7 @@ export function buildStatus(input: StatusInput): StatusFile {
       file: identity.source.file,
       state: "invalid",
       message: `${identity.source.file} has errors; the identity keeps its last installed state until the file is fixed`,
+      desiredHash: null,
       workloads: [],
     };
     identities[identity.name] = entry;
@@ -92,6 +114,16 @@ export function buildStatus(input: StatusInput): StatusFile {
       ...(planned.observed?.reference.aws !== undefined ? { aws: planned.observed.reference.aws } : {}),
       workloads: [],
     };
+  }
+  if (report === undefined) {
+    for (const change of plan.changes) {
+      const name = change.identity;
+      if (change.action !== "delete" || name === null || model.identities.has(name) || identities[name] !== undefined) continue;
+      const before = previous?.identities[name];
+      if (before === undefined) continue;
+      const message = `the file was removed and prune is on, but its resources are not deleted yet because ${notAppliedBecause}`;
+      identities[name] = { ...before, file: null, state: "orphaned", message, install: false, desiredHash: null, workloads: [] };
+    }
   }
   for (const [name, outcomes] of outcomesByIdentity) {
     if (model.identities.has(name) || identities[name] !== undefined) continue;
@@ -172,37 +204,6 @@ function reference(
     return { aws: createdArn === undefined ? aws : { ...aws, roleArn: createdArn } };
   }
   return { gcp: observed?.gcp ?? before?.gcp ?? { role: gcpRoleName(integration, name), principal: gcpPrincipal(integration, name) } };
-}
-
-function integrationStatuses(model: ConfigModel, previous: StatusFile | undefined, plan: Plan, report: ApplyReport | undefined): Record<string, IntegrationStatus> {
-  const statuses: Record<string, IntegrationStatus> = {};
-  for (const integration of model.integrations.values()) {
-    const planned = plan.integrations[integration.name];
-    const before = previous?.integrations[integration.name];
-    const own = (report?.outcomes ?? []).filter((outcome) => outcome.integration === integration.name && outcome.identity === null);
-    const failure = own.find((outcome) => outcome.outcome === "failed");
-    // The integration's reference is its OIDC provider; a Google Cloud pool's outcome names the pool instead.
-    const created = own.find((outcome) => outcome.action === "create" && outcome.outcome !== "failed" && outcome.type !== "workload-identity-pool");
-    const provider = integration.provider;
-
-    if (planned === undefined || planned.state === "unknown" || planned.state === "unsupported") {
-      statuses[integration.name] = before ?? { provider, state: "not-installed", installed: false, oidcProvider: null, ...(planned?.message !== undefined ? { message: planned.message } : {}) };
-    } else if (planned.state === "failed" || planned.state === "conflict" || planned.state === "rejected") {
-      const installed = planned.state === "failed" ? (before?.installed ?? false) : false;
-      statuses[integration.name] = { provider, state: "failed", installed, oidcProvider: planned.reference ?? before?.oidcProvider ?? null, message: planned.message ?? planned.state };
-    } else if (failure !== undefined) {
-      statuses[integration.name] = { provider, state: "failed", installed: planned.state === "present", oidcProvider: planned.reference, message: failure.message ?? "the apply failed" };
-    } else if (planned.state === "present" || created !== undefined) {
-      statuses[integration.name] = { provider, state: "installed", installed: true, oidcProvider: created?.reference ?? planned.reference };
-    } else {
-      statuses[integration.name] = { provider, state: "not-installed", installed: false, oidcProvider: null };
-    }
-  }
-  for (const name of model.invalidIntegrations) {
-    const before = previous?.integrations[name];
-    if (before !== undefined) statuses[name] = { ...before, state: "invalid", message: "the Integration document has errors; its resources are left as they are until it is fixed" };
-  }
-  return statuses;
 }
 
 function groupOutcomes(outcomes: readonly ResourceOutcome[]): Map<string, ResourceOutcome[]> {

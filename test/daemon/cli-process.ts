@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 
-import { CLI } from "../support/cli.js";
+import { childEnvironment, CLI } from "../support/cli.js";
 import type { LogEntry } from "./harness.js";
 
 /** A `wid` child process that runs until it exits or is killed, with its output kept. */
@@ -16,7 +16,7 @@ export class CliProcess {
   constructor(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
     this.child = spawn(process.execPath, [CLI, ...args], {
       cwd: options.cwd,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...options.env },
+      env: childEnvironment(options.env),
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child.stdout?.on("data", (chunk: Buffer) => (this.stdout += chunk.toString()));

@@ -5,7 +5,7 @@ import type { RunReport } from "../../src/daemon/cycle.js";
 import type { Daemon, DaemonOptions } from "../../src/daemon/daemon.js";
 import { createLogger } from "../../src/daemon/logger.js";
 import type { LogLevel } from "../../src/daemon/logger.js";
-import { runOffline } from "../../src/daemon/offline/runner.js";
+import { runOffline } from "../../src/daemon/reconcile-runner.js";
 import type { ReconcileRunner } from "../../src/daemon/runner.js";
 import type { StatusFile } from "../../src/status/types.js";
 import type { GitFixture } from "../git/fixture.js";

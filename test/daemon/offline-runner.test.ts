@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 
-import { runOffline } from "../../src/daemon/offline/runner.js";
+import { runOffline } from "../../src/daemon/reconcile-runner.js";
 import type { ReconcileResult } from "../../src/daemon/runner.js";
 import type { StatusFile } from "../../src/status/types.js";
 import { EXAMPLE_CONFIG } from "../git/fixture.js";
@@ -54,7 +54,7 @@ describe("runOffline", () => {
     expect(result.statusChanged).toBe(true);
     expect(result.summary).toEqual({ create: 0, update: 0, delete: 0 });
     expect(result.identities).toEqual({ "pending-install": 6, "not-installed": 1 });
-    expect(status.identities["aws-shop-assets"]?.message).toContain("not applied because the daemon runs offline");
+    expect(status.identities["aws-shop-assets"]?.message).toContain("not applied because the run is offline");
     expect(status.workloads["shop/api"]?.aws?.ready).toBe(false);
   });
 

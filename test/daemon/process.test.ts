@@ -3,7 +3,7 @@ import path from "node:path";
 
 import { afterEach, describe, expect, it } from "vitest";
 
-import { signGithubPayload } from "../../src/daemon/http/github-webhook.js";
+import { signBody } from "../../src/github/webhook/signature.js";
 import { GitFixture, TEST_GIT_ENV } from "../git/fixture.js";
 import { startGitHttpServer } from "../git/git-http-server.js";
 import { CliProcess } from "./cli-process.js";
@@ -75,7 +75,7 @@ describe("wid reconcile process", () => {
     await daemon.waitForLog("run finished");
     const body = JSON.stringify({ ref: "refs/heads/main" });
 
-    const response = await fetch(`http://127.0.0.1:${String(listening.port)}/hooks/github`, { method: "POST", headers: { "X-GitHub-Event": "push", "X-Hub-Signature-256": signGithubPayload(secret, body) }, body });
+    const response = await fetch(`http://127.0.0.1:${String(listening.port)}/hooks/github`, { method: "POST", headers: { "X-GitHub-Event": "push", "X-Hub-Signature-256": signBody(secret, body) }, body });
     await daemon.waitForLog("run finished", 2);
 
     expect(response.status).toBe(202);

@@ -103,7 +103,9 @@ describe("wid reconcile --once", () => {
 
     const result = await reconcileOnce(fixture);
 
-    expect(result.code).toBe(0);
+    // The run is partial: the other identities reconcile, and the exit code reports the broken file.
+    expect(result.code).toBe(1);
+    expect(logEntries(result).find((entry) => entry.msg === "run finished")?.outcome).toBe("partial");
     const after = parseStatus(await fixture.remoteFile(STATUS));
     const broken = after.identities["aws-queue-consumer"];
     expect(broken?.state).toBe("invalid");
@@ -130,7 +132,7 @@ describe("wid reconcile --once", () => {
 
     const result = await reconcileOnce(fixture);
 
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(1);
     const after = parseStatus(await fixture.remoteFile(STATUS));
     expect(after.identities["aws-queue-consumer"]?.state).toBe("invalid");
     expect(after.identities["aws-shop-assets"]?.state).toBe("pending-install");

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { RunReport } from "../../src/daemon/cycle.js";
 import { Daemon, runOnce } from "../../src/daemon/daemon.js";
 import type { DaemonOptions } from "../../src/daemon/daemon.js";
-import { runOffline } from "../../src/daemon/offline/runner.js";
+import { runOffline } from "../../src/daemon/reconcile-runner.js";
 import type { ReconcileRunner } from "../../src/daemon/runner.js";
 import { GitFixture } from "../git/fixture.js";
 import { captureLogger, collectRuns, gatedRunner, parseStatus, testDaemonOptions, waitFor } from "./harness.js";

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunReport } from "../../src/daemon/cycle.js";
 import { Daemon } from "../../src/daemon/daemon.js";
 import type { GithubDelivery } from "../../src/daemon/http/github-webhook.js";
-import { MAX_WEBHOOK_BODY_BYTES, signGithubPayload, verifyGithubSignature } from "../../src/daemon/http/github-webhook.js";
+import { MAX_WEBHOOK_BODY_BYTES } from "../../src/github/webhook/body.js";
+import { signBody, verifySignature } from "../../src/github/webhook/signature.js";
 import { GitFixture } from "../git/fixture.js";
 import { captureLogger, collectRuns, testDaemonOptions, waitFor } from "./harness.js";
 import type { CapturedLogger } from "./harness.js";
@@ -51,7 +52,7 @@ describe("GitHub webhook", () => {
   it("runs on a signed push", async () => {
     const body = JSON.stringify({ ref: "refs/heads/main", after: "0".repeat(40) });
 
-    const response = await deliver("push", body, signGithubPayload(SECRET, body));
+    const response = await deliver("push", body, signBody(SECRET, body));
 
     expect(response.status).toBe(202);
     expect(await response.json()).toEqual({ triggered: true });
@@ -64,7 +65,7 @@ describe("GitHub webhook", () => {
     const runs = reports.length;
     const body = JSON.stringify({ ref: "refs/heads/main" });
 
-    const response = await deliver("push", body, signGithubPayload("another-secret", body));
+    const response = await deliver("push", body, signBody("another-secret", body));
     await quietPeriod();
 
     expect(response.status).toBe(401);
@@ -86,7 +87,7 @@ describe("GitHub webhook", () => {
     const runs = reports.length;
     const signed = JSON.stringify({ ref: "refs/heads/other" });
 
-    const response = await deliver("push", JSON.stringify({ ref: "refs/heads/main" }), signGithubPayload(SECRET, signed));
+    const response = await deliver("push", JSON.stringify({ ref: "refs/heads/main" }), signBody(SECRET, signed));
     await quietPeriod();
 
     expect(response.status).toBe(401);
@@ -97,7 +98,7 @@ describe("GitHub webhook", () => {
     const runs = reports.length;
     const body = JSON.stringify({ ref: "refs/heads/feature" });
 
-    const response = await deliver("push", body, signGithubPayload(SECRET, body));
+    const response = await deliver("push", body, signBody(SECRET, body));
     await quietPeriod();
 
     expect(response.status).toBe(200);
@@ -109,7 +110,7 @@ describe("GitHub webhook", () => {
     const runs = reports.length;
     const body = new URLSearchParams({ payload: JSON.stringify({ ref: "refs/heads/main" }) }).toString();
 
-    const response = await deliver("push", body, signGithubPayload(SECRET, body), "application/x-www-form-urlencoded");
+    const response = await deliver("push", body, signBody(SECRET, body), "application/x-www-form-urlencoded");
 
     expect(response.status).toBe(202);
     await waitFor(() => reports.length === runs + 1, 20_000, "the run");
@@ -119,7 +120,7 @@ describe("GitHub webhook", () => {
     const runs = reports.length;
     const body = JSON.stringify({ zen: "Keep it logically awesome." });
 
-    const response = await deliver("ping", body, signGithubPayload(SECRET, body));
+    const response = await deliver("ping", body, signBody(SECRET, body));
     await quietPeriod();
 
     expect(response.status).toBe(200);
@@ -129,7 +130,7 @@ describe("GitHub webhook", () => {
   it("passes other events to listeners", async () => {
     const body = JSON.stringify({ action: "opened", number: 7 });
 
-    const response = await deliver("pull_request", body, signGithubPayload(SECRET, body));
+    const response = await deliver("pull_request", body, signBody(SECRET, body));
 
     expect(response.status).toBe(202);
     expect(pullRequests).toHaveLength(1);
@@ -139,7 +140,7 @@ describe("GitHub webhook", () => {
   it("rejects a missing event header", async () => {
     const body = JSON.stringify({ ref: "refs/heads/main" });
 
-    const response = await deliver(undefined, body, signGithubPayload(SECRET, body));
+    const response = await deliver(undefined, body, signBody(SECRET, body));
 
     expect(response.status).toBe(400);
   });
@@ -147,7 +148,7 @@ describe("GitHub webhook", () => {
   it("rejects invalid JSON", async () => {
     const body = "{not json";
 
-    const response = await deliver("push", body, signGithubPayload(SECRET, body));
+    const response = await deliver("push", body, signBody(SECRET, body));
 
     expect(response.status).toBe(400);
   });
@@ -155,7 +156,7 @@ describe("GitHub webhook", () => {
   it("rejects an oversized delivery", async () => {
     const body = "x".repeat(MAX_WEBHOOK_BODY_BYTES + 1);
 
-    const response = await deliver("push", body, signGithubPayload(SECRET, body));
+    const response = await deliver("push", body, signBody(SECRET, body));
 
     expect(response.status).toBe(413);
   });
@@ -169,24 +170,24 @@ describe("GitHub webhook", () => {
   });
 });
 
-describe("verifyGithubSignature", () => {
+describe("verifySignature", () => {
   const body = Buffer.from('{"ref":"refs/heads/main"}');
 
   it.each([
     ["a missing header", undefined],
-    ["no sha256 prefix", signGithubPayload(SECRET, body).slice("sha256=".length)],
+    ["no sha256 prefix", signBody(SECRET, body).slice("sha256=".length)],
     ["a sha1 header", `sha1=${"a".repeat(40)}`],
-    ["a short digest", signGithubPayload(SECRET, body).slice(0, -2)],
+    ["a short digest", signBody(SECRET, body).slice(0, -2)],
     ["non-hex digits", `sha256=${"z".repeat(64)}`],
-    ["another secret", signGithubPayload("other", body)],
+    ["another secret", signBody("other", body)],
   ])("rejects %s", (_case, header) => {
-    expect(verifyGithubSignature(SECRET, body, header)).toBe(false);
+    expect(verifySignature(SECRET, body, header)).toBe(false);
   });
 
   it("accepts GitHub's signature", () => {
     // The example from GitHub's documentation on validating webhook deliveries.
     const signature = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
 
-    expect(verifyGithubSignature("It's a Secret to Everybody", Buffer.from("Hello, World!"), signature)).toBe(true);
+    expect(verifySignature("It's a Secret to Everybody", Buffer.from("Hello, World!"), signature)).toBe(true);
   });
 });

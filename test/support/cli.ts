@@ -11,23 +11,28 @@ export interface CliResult {
 }
 
 /**
- * Runs `wid ARGS` in a child process and returns its exit code and output. The child
- * gets only `env` plus PATH and HOME, so no credentials of the developer's shell leak in.
- * Google's Application Default Credentials point at a missing file unless `env` sets
- * them, so a config with a Google Cloud integration neither picks up the developer's
- * gcloud credentials nor probes the metadata server.
+ * Returns the environment of a wid child process: only `env` plus PATH and HOME, so no
+ * credentials of the developer's shell leak in. Google's Application Default Credentials
+ * point at a missing file unless `env` sets them, so a config with a Google Cloud
+ * integration neither picks up the developer's gcloud credentials nor probes the
+ * metadata server.
  */
+export function childEnvironment(env: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "",
+    GOOGLE_APPLICATION_CREDENTIALS: "/nonexistent/wid-tests-use-no-google-credentials.json",
+    METADATA_SERVER_DETECTION: "none",
+    ...env,
+  };
+}
+
+/** Runs `wid ARGS` in a child process with {@link childEnvironment} and returns its exit code and output. */
 export async function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: options.cwd,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: process.env.HOME ?? "",
-        GOOGLE_APPLICATION_CREDENTIALS: "/nonexistent/wid-tests-use-no-google-credentials.json",
-        METADATA_SERVER_DETECTION: "none",
-        ...options.env,
-      },
+      env: childEnvironment(options.env),
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";

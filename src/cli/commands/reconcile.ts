@@ -4,12 +4,17 @@ import type { Logger } from "pino";
 import { buildDaemonConfig, DaemonConfigError, RECONCILE_DEFAULTS, readDaemonEnvironment } from "../../daemon/config.js";
 import type { DaemonConfig, ReconcileFlags } from "../../daemon/config.js";
 import { Daemon, daemonOptionsFromConfig, runOnce } from "../../daemon/daemon.js";
-import type { DaemonOptions } from "../../daemon/daemon.js";
-import type { MountedHandler } from "../../daemon/http/router.js";
+import type { DaemonOptions, HttpExtras } from "../../daemon/daemon.js";
 import { createLogger, secretMasker } from "../../daemon/logger.js";
 import { chooseRunner } from "../../daemon/runners.js";
 import { handleProcessSignals } from "../../daemon/signals.js";
+import { createOnlinePlanner } from "../../github/online-planner.js";
+import { offlinePlanner } from "../../github/planner.js";
+import type { Planner } from "../../github/planner.js";
+import { readIssuerEnvironment } from "../../issuer/key-source.js";
+import type { AdapterRegistry } from "../../providers/types.js";
 import { CliError, EXIT } from "../errors.js";
+import { cloudAdapters } from "../options.js";
 
 export function registerReconcile(program: Command): void {
   const defaults = RECONCILE_DEFAULTS;
@@ -30,6 +35,7 @@ export function registerReconcile(program: Command): void {
     .option("--suspend", "plan and write the status, but apply nothing, as suspend: true in Settings does")
     .option("--listen <host:port>", "address of the HTTP server for health, readiness, metrics and the webhook", defaults.listen)
     .option("--webhook-secret-file <file>", "file holding the GitHub webhook secret (default: the WID_WEBHOOK_SECRET variable)")
+    .option("--issuer-keys <file>", "issuer key set file whose JWKS and discovery document the HTTP server publishes (default: WID_ISSUER_KEYS_FILE, or the key set in WID_ISSUER_KEYS)")
     .option("--author <name-and-email>", 'author of status commits, as "NAME <EMAIL>"', defaults.author)
     .option("--push-attempts <count>", "push attempts when someone else pushes first, from 1 to 20", defaults.pushAttempts)
     .option("--log-level <level>", "trace, debug, info, warn, error, fatal or silent (default: WID_LOG_LEVEL or info)")
@@ -38,14 +44,13 @@ export function registerReconcile(program: Command): void {
       const logger = createLogger({ level: config.logLevel, secrets: config.secrets });
       const mask = secretMasker(config.secrets);
 
-      const choice = chooseRunner(config.offline);
+      // The adapters get the issuer's keys for Google Cloud integrations with uploadJwks.
+      const adapters: AdapterRegistry = config.offline ? {} : cloudAdapters(flags.issuerKeys, readIssuerEnvironment(process.env));
+      const choice = chooseRunner(config.offline, adapters);
       logger.info({ remote: config.remote, branch: config.branch, path: config.subdir, mode: choice.mode, gitCredentials: config.authSource, once: config.once }, "reconcile starting");
-      if (choice.fallback) logger.warn({}, "no cloud runner in this build; running offline and applying nothing");
       if (config.urlCredentialsIgnored) logger.warn({}, "the --repo URL contains credentials; using WID_GIT_TOKEN instead");
 
-      // Handlers mounted on the HTTP server, such as the issuer's discovery document and JWKS.
-      const mounts: MountedHandler[] = [];
-      const options = daemonOptionsFromConfig(config, choice.runner, logger, mounts);
+      const options = daemonOptionsFromConfig(config, choice.runner, logger, httpExtras(config, adapters, logger));
       try {
         process.exitCode = config.once ? await reconcileOnce(options, logger) : await runDaemon(options, logger);
       } catch (error) {
@@ -53,6 +58,24 @@ export function registerReconcile(program: Command): void {
         throw new CliError(mask(error instanceof Error ? error.message : String(error)));
       }
     });
+}
+
+/** Builds the issuer's routes and the GitHub App's settings, when configured. The App plans pull requests as the runner plans: from the clouds, or offline. */
+function httpExtras(config: DaemonConfig, adapters: AdapterRegistry, logger: Logger): HttpExtras {
+  const extras: HttpExtras = {};
+  if (config.issuerKeys !== undefined) extras.issuerKeys = config.issuerKeys;
+  const app = config.githubApp;
+  if (app !== undefined) {
+    const planner: Planner = config.offline ? offlinePlanner : createOnlinePlanner({ adapters, logger: logger.child({ component: "pull-request-plan" }) });
+    extras.githubApp = {
+      app: { appId: app.credentials.appId, privateKey: app.credentials.privateKey, apiUrl: app.credentials.apiUrl },
+      repository: app.repository,
+      installationId: app.credentials.installationId,
+      planner,
+      offlineReason: config.offline ? "the daemon runs with --offline" : null,
+    };
+  }
+  return extras;
 }
 
 async function daemonConfig(flags: ReconcileFlags): Promise<DaemonConfig> {

@@ -1,20 +1,15 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 import type { Logger } from "pino";
 
+import { isRecord } from "../../github/json.js";
+import { headerValue, MAX_WEBHOOK_BODY_BYTES, readBody } from "../../github/webhook/body.js";
+import { SIGNATURE_HEADER, verifySignature } from "../../github/webhook/signature.js";
 import type { WebhookResult } from "../metrics/daemon-metrics.js";
 import { sendJson } from "./router.js";
 
 /** The path GitHub delivers webhooks to. */
 export const GITHUB_WEBHOOK_PATH = "/hooks/github";
-
-/**
- * Largest accepted delivery, in bytes. GitHub drops events whose payload exceeds 25 MB,
- * and a push that touches thousands of files can come close, so the limit matches it.
- * A larger body gets a 413 response.
- */
-export const MAX_WEBHOOK_BODY_BYTES = 25 * 1024 * 1024;
 
 /** A verified delivery, passed to listeners. */
 export interface GithubDelivery {
@@ -72,7 +67,7 @@ export class GithubWebhook {
     }
 
     // Verify: nothing of an unsigned or wrongly signed delivery is read or acted on.
-    if (!verifyGithubSignature(this.options.secret, body, headerValue(request, "x-hub-signature-256"))) {
+    if (!verifySignature(this.options.secret, body, headerValue(request, SIGNATURE_HEADER))) {
       logger.warn({ event, deliveryId }, "webhook signature rejected");
       this.respond(response, 401, "unauthorized", { error: "missing or invalid X-Hub-Signature-256; check the webhook secret" });
       return;
@@ -115,45 +110,6 @@ export class GithubWebhook {
   }
 }
 
-/**
- * Checks a GitHub `X-Hub-Signature-256` header (`sha256=` and 64 hex digits) against
- * the HMAC-SHA256 of `body` with `secret`, in constant time. A missing or malformed
- * header fails.
- */
-export function verifyGithubSignature(secret: string, body: Buffer, header: string | undefined): boolean {
-  if (header === undefined || !/^sha256=[0-9a-fA-F]{64}$/.test(header)) return false;
-  const expected = createHmac("sha256", secret).update(body).digest();
-  const received = Buffer.from(header.slice("sha256=".length), "hex");
-  return received.length === expected.length && timingSafeEqual(received, expected);
-}
-
-/** Signs `body` as GitHub does, for clients and tests: `sha256=` and the hex HMAC. */
-export function signGithubPayload(secret: string, body: string | Buffer): string {
-  return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
-}
-
-function headerValue(request: IncomingMessage, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/**
- * Reads the body, or returns null when it exceeds `limit` bytes. The rest of a large
- * body is drained without being kept, so that the 413 response still reaches the client.
- */
-async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    request.on("end", () => resolve(size > limit ? null : Buffer.concat(chunks)));
-    request.on("error", reject);
-  });
-}
-
 /** GitHub sends JSON, or a form with the JSON in its `payload` field when the hook is set to that content type. */
 function parsePayload(body: Buffer, contentType: string): unknown {
   const text = contentType.startsWith("application/x-www-form-urlencoded") ? (new URLSearchParams(body.toString("utf8")).get("payload") ?? "") : body.toString("utf8");
@@ -162,8 +118,4 @@ function parsePayload(body: Buffer, contentType: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

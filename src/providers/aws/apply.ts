@@ -3,8 +3,8 @@ import type { Logger } from "pino";
 
 import type { AwsIntegration } from "../../config/model.js";
 import type { ResourceChange } from "../../plan/types.js";
-import type { ApplyOptions, ApplyRequest, OutcomeKind, ResourceOutcome } from "../types.js";
-import { CloudError } from "../types.js";
+import type { ApplyOptions, ApplyRequest, CloudErrorKind, OutcomeKind, ResourceOutcome } from "../types.js";
+import { CloudError, NOT_STARTED_MESSAGE } from "../types.js";
 import type { AwsClients } from "./client.js";
 import { convertAwsError } from "./errors.js";
 import { checkCallerAccount } from "./observe.js";
@@ -32,7 +32,9 @@ export interface WriteContext {
  * come last, inline policies before the role. Right after the provider is created, one role is
  * created alone, waiting out IAM's eventual consistency, before the others start, so
  * that a thousand roles do not all retry at once. STS GetCallerIdentity is checked
- * before the first write. Every change gets an outcome; nothing is thrown.
+ * before the first write. Once `options.signal` aborts, no further write starts: a
+ * role can be left between its create and its inline policy, which the next run
+ * finishes. Every change gets an outcome; nothing is thrown.
  */
 export async function applyAws(clients: AwsClients, request: ApplyRequest<"aws">): Promise<ResourceOutcome[]> {
   const { integration, changes, options } = request;
@@ -44,9 +46,9 @@ export async function applyAws(clients: AwsClients, request: ApplyRequest<"aws">
   try {
     await checkCallerAccount(clients, integration);
   } catch (error) {
-    const message = convertAwsError(error, { integration: integration.name, call: "sts:GetCallerIdentity" }).message;
-    logger.error({ err: message }, "account check failed; nothing applied");
-    return changes.map((change) => failed(change, message));
+    const converted = convertAwsError(error, { integration: integration.name, call: "sts:GetCallerIdentity" });
+    logger.error({ err: converted.message }, "account check failed; nothing applied");
+    return changes.map((change) => failed(change, converted.message, converted.kind));
   }
 
   const context: WriteContext = { clients, integration, options, logger, principalWait: { exhausted: false } };
@@ -59,7 +61,7 @@ export async function applyAws(clients: AwsClients, request: ApplyRequest<"aws">
   for (const change of integrationChanges) {
     const outcome = await runChange(change, context);
     outcomes.push(outcome);
-    if (outcome.outcome === "failed") providerFailure = `${change.resource} failed: ${outcome.message ?? ""}`;
+    if (outcome.outcome === "failed") providerFailure = outcome.message === NOT_STARTED_MESSAGE ? "the run was stopped" : `${change.resource} failed: ${outcome.message ?? ""}`;
     else if (change.action === "create") providerCreated = true;
   }
 
@@ -119,12 +121,14 @@ async function runGroup(group: readonly ResourceChange[], context: WriteContext)
     }
     const outcome = await runChange(change, context);
     outcomes.push(outcome);
-    if (outcome.outcome === "failed") failure = `${change.resource} failed`;
+    if (outcome.outcome === "failed") failure = outcome.message === NOT_STARTED_MESSAGE ? "the run was stopped" : `${change.resource} failed`;
   }
   return outcomes;
 }
 
 async function runChange(change: ResourceChange, context: WriteContext): Promise<ResourceOutcome> {
+  // A safe point: the previous write has finished and this one has not started.
+  if (context.options.signal?.aborted === true) return failed(change, NOT_STARTED_MESSAGE);
   try {
     const result = await writeChange(change, context);
     const outcome: ResourceOutcome = { ...base(change), outcome: result.outcome ?? DONE[change.action], ...result.facts };
@@ -133,7 +137,7 @@ async function runChange(change: ResourceChange, context: WriteContext): Promise
   } catch (error) {
     const converted = error instanceof CloudError ? error : convertAwsError(error, { integration: context.integration.name, call: "iam", identity: change.identity, resource: change.resource });
     context.logger.error({ identity: change.identity, resource: change.resource, call: converted.call, code: converted.code, err: converted.message }, "resource failed");
-    return failed(change, converted.message);
+    return failed(change, converted.message, converted.kind);
   }
 }
 
@@ -141,6 +145,6 @@ function base(change: ResourceChange): Omit<ResourceOutcome, "outcome"> {
   return { resource: change.resource, type: change.type, provider: change.provider, integration: change.integration, identity: change.identity, action: change.action };
 }
 
-function failed(change: ResourceChange, message: string): ResourceOutcome {
-  return { ...base(change), outcome: "failed", message };
+function failed(change: ResourceChange, message: string, errorKind?: CloudErrorKind): ResourceOutcome {
+  return { ...base(change), outcome: "failed", message, ...(errorKind !== undefined ? { errorKind } : {}) };
 }

@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from "node:timers/promises";
+
 import type { ApplyOptions } from "../types.js";
 
 /**
@@ -6,13 +8,14 @@ import type { ApplyOptions } from "../types.js";
  * is eventually consistent: a role whose trust names an OIDC provider created seconds
  * ago can be rejected with "Invalid principal in policy" until every IAM server knows
  * the provider. That is waited out, not reported as a failure. The last error is
- * thrown when the time is up.
+ * thrown when the time is up, or at once when `signal` aborts during a wait.
  */
 export async function retryWhileTransient<T>(
   attempt: () => Promise<T>,
   isTransient: (error: unknown) => boolean,
   wait: ApplyOptions["consistencyWait"],
   onRetry: (error: unknown, delayMs: number, attemptNumber: number) => void,
+  signal?: AbortSignal,
 ): Promise<T> {
   const started = Date.now();
   let delay = wait.initialDelayMs;
@@ -21,10 +24,11 @@ export async function retryWhileTransient<T>(
       return await attempt();
     } catch (error) {
       const remaining = wait.totalMs - (Date.now() - started);
-      if (!isTransient(error) || remaining <= 0) throw error;
+      if (!isTransient(error) || remaining <= 0 || signal?.aborted === true) throw error;
       const jittered = Math.min(remaining, Math.round(delay * (0.5 + Math.random() / 2)));
       onRetry(error, jittered, attemptNumber);
-      await new Promise((resolve) => setTimeout(resolve, jittered));
+      const waited = await sleep(jittered, true, signal === undefined ? {} : { signal }).catch(() => false);
+      if (!waited) throw error;
       delay = Math.min(delay * 2, wait.maxDelayMs);
     }
   }

@@ -52,7 +52,7 @@ export async function writeChange(change: ResourceChange, context: WriteContext)
     try {
       return await retryWhileTransient(attempt, isTransient, context.options.consistencyWait, (error, delayMs, attemptNumber) => {
         context.logger.warn({ identity: change.identity, resource: change.resource, call, code: awsErrorCode(error), delayMs, attempt: attemptNumber }, "waiting for IAM eventual consistency");
-      });
+      }, context.options.signal);
     } catch (error) {
       if (isInvalidPrincipal(error)) context.principalWait.exhausted = true;
       throw convertAwsError(error, { integration: context.integration.name, call, identity: change.identity, resource: change.resource });

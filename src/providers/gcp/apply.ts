@@ -1,8 +1,8 @@
 import PQueue from "p-queue";
 
 import type { ResourceChange } from "../../plan/types.js";
-import type { ApplyRequest, ChangeDetails, OutcomeKind, ResourceOutcome } from "../types.js";
-import { CloudError } from "../types.js";
+import type { ApplyRequest, ChangeDetails, CloudErrorKind, OutcomeKind, ResourceOutcome } from "../types.js";
+import { CloudError, NOT_STARTED_MESSAGE } from "../types.js";
 import type { GcpClients } from "./clients.js";
 import { GcpCallError, toGcpCallError } from "./errors.js";
 import { checkProjectNumber } from "./observe.js";
@@ -30,17 +30,20 @@ export interface GcpApplySettings {
  * 4. every binding change at once, in one read-modify-write of the project policy;
  * 5. role deletes, concurrently, once their bindings are gone.
  * A failed pool or provider fails every other change of the integration without trying
- * it; a failed role fails its binding. Every change gets an outcome; nothing is thrown.
+ * it; a failed role fails its binding. Once `options.signal` aborts, no further write
+ * starts, but an operation already started is waited for. Every change gets an
+ * outcome; nothing is thrown.
  */
 export async function applyGcp(clients: GcpClients, settings: GcpApplySettings, request: ApplyRequest<"gcp">): Promise<ResourceOutcome[]> {
   const { integration, changes } = request;
   const logger = request.logger.child({ integration: integration.name });
   if (changes.length === 0) return [];
   const context: GcpWriteContext = { clients, integration, operationWait: settings.operationWait, logger };
+  const signal = request.options.signal;
 
   // Guard: the project ID must still name the project of the file's number.
   const guard = await checkProject(context);
-  if (guard !== undefined) return changes.map((change) => failed(change, guard));
+  if (guard !== undefined) return changes.map((change) => failed(change, guard.message, guard.kind));
 
   const outcomes: ResourceOutcome[] = [];
   const byKind = (kinds: readonly GcpChangeDetails["kind"][]): ResourceChange[] =>
@@ -54,42 +57,42 @@ export async function applyGcp(clients: GcpClients, settings: GcpApplySettings, 
 
   // The pool, then the provider: principals and token exchange need both.
   for (const [index, change] of integrationWide.entries()) {
-    const outcome = await runChange(change, context);
+    const outcome = await runChange(change, context, signal);
     outcomes.push(outcome);
     if (outcome.outcome !== "failed") continue;
-    const why = `not attempted because ${change.resource} failed`;
+    const why = outcome.message === NOT_STARTED_MESSAGE ? NOT_STARTED_MESSAGE : `not attempted because ${change.resource} failed`;
     const rest = [...integrationWide.slice(index + 1), ...roleWrites, ...bindings, ...roleDeletes];
     return [...outcomes, ...rest.map((change) => failed(change, why))];
   }
 
   // Custom roles, concurrently: a binding needs its role to exist.
   const queue = new PQueue({ concurrency: Math.max(1, request.options.parallelism) });
-  const roleOutcomes = await Promise.all(roleWrites.map((change) => queue.add(() => runChange(change, context))));
+  const roleOutcomes = await Promise.all(roleWrites.map((change) => queue.add(() => runChange(change, context, signal))));
   outcomes.push(...roleOutcomes);
   const failedRoles = new Set(roleOutcomes.filter((outcome) => outcome.outcome === "failed").map((outcome) => outcome.identity));
 
   // Bindings: one policy update for the whole integration.
   const [blocked, runnable] = partition(bindings, (change) => change.action === "create" && failedRoles.has(change.identity));
   outcomes.push(...blocked.map((change) => failed(change, `not attempted because the custom role of identity ${change.identity ?? ""} failed`)));
-  const bindingOutcomes = await applyBindings(runnable, context, settings.policyRetry);
+  const bindingOutcomes = signal?.aborted === true ? runnable.map((change) => failed(change, NOT_STARTED_MESSAGE)) : await applyBindings(runnable, context, settings.policyRetry);
   outcomes.push(...bindingOutcomes);
   const unbound = new Set(bindingOutcomes.filter((outcome) => outcome.outcome === "failed" && outcome.action === "delete").map((outcome) => outcome.identity));
 
   // Role deletes, once their principal's binding is gone.
   const [kept, deletable] = partition(roleDeletes, (change) => unbound.has(change.identity));
   outcomes.push(...kept.map((change) => failed(change, `not attempted because the binding of identity ${change.identity ?? ""} could not be removed`)));
-  outcomes.push(...(await Promise.all(deletable.map((change) => queue.add(() => runChange(change, context))))));
+  outcomes.push(...(await Promise.all(deletable.map((change) => queue.add(() => runChange(change, context, signal))))));
   return outcomes;
 }
 
-async function checkProject(context: GcpWriteContext): Promise<string | undefined> {
+async function checkProject(context: GcpWriteContext): Promise<{ message: string; kind: CloudErrorKind } | undefined> {
   try {
     checkProjectNumber(context.integration, await readProjectNumber(context.clients, context.integration));
     return undefined;
   } catch (error) {
-    const message = error instanceof CloudError ? error.message : String(error);
-    context.logger.error({ err: message }, "project check failed; nothing applied");
-    return message;
+    const failure = error instanceof CloudError ? { message: error.message, kind: error.kind } : { message: String(error), kind: "other" as const };
+    context.logger.error({ err: failure.message }, "project check failed; nothing applied");
+    return failure;
   }
 }
 
@@ -115,11 +118,13 @@ async function applyBindings(changes: readonly ResourceChange[], context: GcpWri
   } catch (error) {
     const converted = toGcpCallError(error, { integration: context.integration.name, call: "cloudresourcemanager.projects.setIamPolicy", resource: `projects/${context.integration.gcp.projectId}` });
     context.logger.error({ call: converted.call, code: converted.code, err: converted.message }, "policy update failed");
-    return changes.map((change) => failed(change, converted.message));
+    return changes.map((change) => failed(change, converted.message, converted.kind));
   }
 }
 
-async function runChange(change: ResourceChange, context: GcpWriteContext): Promise<ResourceOutcome> {
+async function runChange(change: ResourceChange, context: GcpWriteContext, signal: AbortSignal | undefined): Promise<ResourceOutcome> {
+  // A safe point: the previous write has finished and this one has not started.
+  if (signal?.aborted === true) return failed(change, NOT_STARTED_MESSAGE);
   const details = change.details;
   if (details === undefined || !isGcpDetails(details)) return failed(change, `${change.resource} has no Google Cloud details; an offline plan cannot be applied`);
   try {
@@ -135,7 +140,7 @@ async function runChange(change: ResourceChange, context: GcpWriteContext): Prom
   } catch (error) {
     const converted = error instanceof GcpCallError ? error : toGcpCallError(error, { integration: context.integration.name, call: "iam", identity: change.identity, resource: change.resource });
     context.logger.error({ identity: change.identity, resource: change.resource, call: converted.call, code: converted.code, err: converted.message }, "resource failed");
-    return failed(change, converted.message);
+    return failed(change, converted.message, converted.kind);
   }
 }
 
@@ -151,7 +156,7 @@ function base(change: ResourceChange): Omit<ResourceOutcome, "outcome"> {
   return { resource: change.resource, type: change.type, provider: change.provider, integration: change.integration, identity: change.identity, action: change.action };
 }
 
-function failed(change: ResourceChange, message: string): ResourceOutcome {
-  return { ...base(change), outcome: "failed", message };
+function failed(change: ResourceChange, message: string, errorKind?: CloudErrorKind): ResourceOutcome {
+  return { ...base(change), outcome: "failed", message, ...(errorKind !== undefined ? { errorKind } : {}) };
 }
 
