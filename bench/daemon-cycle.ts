@@ -22,7 +22,7 @@ import { promisify } from "node:util";
 
 import { runCycle } from "../src/daemon/cycle.js";
 import type { RunTimings } from "../src/daemon/cycle.js";
-import { createLogger } from "../src/daemon/logger.js";
+import { createLogger } from "../src/log/logger.js";
 import type { ReconcileRunner } from "../src/daemon/runner.js";
 import { chooseRunner } from "../src/daemon/runners.js";
 import { WorkFolder } from "../src/git/work-folder.js";

@@ -10,8 +10,8 @@ import { parseRepoLocation } from "../git/url.js";
 import type { IssuerEnvironment, KeySetSource } from "../issuer/key-source.js";
 import { readIssuerEnvironment } from "../issuer/key-source.js";
 import type { ListenAddress } from "./http/server.js";
-import { LOG_LEVELS } from "./logger.js";
-import type { LogLevel } from "./logger.js";
+import { LOG_LEVELS } from "../log/logger.js";
+import type { LogLevel } from "../log/logger.js";
 import type { DaemonGithubApp } from "./server-config.js";
 import { readGithubApp, readIssuerKeys, ServerConfigError } from "./server-config.js";
 

@@ -2,12 +2,11 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 
 import { writeCredentials } from "../../src/credentials/deliver.js";
 import type { DeliveryOptions } from "../../src/credentials/deliver.js";
-import { REDACTED_FIELDS } from "../../src/credentials/logger.js";
+import { createLogger } from "../../src/log/logger.js";
 import { loadWorkloadMapping } from "../../src/credentials/mapping.js";
 import { selectTargets } from "../../src/credentials/targets.js";
 import { retryDelayMs, TokenRefresher } from "../../src/credentials/watch.js";
@@ -37,7 +36,7 @@ class FlakyKeySource implements KeySetSource {
 
 interface LogLine {
   msg: string;
-  level: number;
+  level: string;
   attempt?: number;
   expired?: boolean;
   retryInMs?: number;
@@ -51,7 +50,7 @@ describe("TokenRefresher", () => {
     const { targets } = selectTargets(model, await loadWorkloadMapping(root, model, settings), { outDir: out, workloads: ["shop/worker"] });
     const source = new FlakyKeySource(await createKeySet("ES256", new Date()));
     const lines: LogLine[] = [];
-    const logger = pino({ redact: REDACTED_FIELDS }, { write: (line: string) => lines.push(JSON.parse(line) as LogLine) });
+    const logger = createLogger({ destination: { write: (line: string) => lines.push(JSON.parse(line) as LogLine) } });
     const delivery: DeliveryOptions = { signer: new TokenSigner(source), issuer: settings.issuer, lifetimeSeconds: 6, tokenFileMode: 0o600 };
 
     const [first] = await writeCredentials(targets, delivery);
@@ -77,7 +76,7 @@ describe("TokenRefresher", () => {
     expect(failures.map((line) => line.expired)).toEqual([false, false]);
     expect(failures.map((line) => line.retryInMs)).toEqual([300, 300]);
     expect(failures[0]?.err?.message).toBe("key file cannot be read (test)");
-    expect(failures.every((line) => line.level === 50)).toBe(true);
+    expect(failures.every((line) => line.level === "error")).toBe(true);
     expect(lines.filter((line) => line.msg === "token file refreshed")).toHaveLength(1);
   }, 20_000);
 });

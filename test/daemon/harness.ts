@@ -3,8 +3,8 @@ import { parse } from "yaml";
 
 import type { RunReport } from "../../src/daemon/cycle.js";
 import type { Daemon, DaemonOptions } from "../../src/daemon/daemon.js";
-import { createLogger } from "../../src/daemon/logger.js";
-import type { LogLevel } from "../../src/daemon/logger.js";
+import { createLogger } from "../../src/log/logger.js";
+import type { LogLevel } from "../../src/log/logger.js";
 import { runOffline } from "../../src/daemon/reconcile-runner.js";
 import type { ReconcileRunner } from "../../src/daemon/runner.js";
 import type { StatusFile } from "../../src/status/types.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { REDACTED, secretMasker } from "../../src/daemon/logger.js";
+import { REDACTED, secretMasker } from "../../src/log/logger.js";
 import { captureLogger } from "./harness.js";
 
 describe("daemon logger", () => {

@@ -11,7 +11,8 @@ import { DEFAULT_PARALLELISM } from "../../providers/types.js";
 import { readIssuerEnvironment } from "../../issuer/key-source.js";
 import { reconcile } from "../../reconcile/run.js";
 import { CliError, EXIT } from "../errors.js";
-import { cliLogger, LOG_LEVELS } from "../logger.js";
+import { createLogger, LOG_LEVELS } from "../../log/logger.js";
+import type { LogLevel } from "../../log/logger.js";
 import { cloudAdapters, formatOption, issuerKeysOption } from "../options.js";
 import { displayPathFrom, formatDiagnosticText } from "../output/diagnostics.js";
 import { applyJson, formatApplyText } from "../output/apply-text.js";
@@ -19,7 +20,7 @@ import { applyJson, formatApplyText } from "../output/apply-text.js";
 interface ApplyCommandOptions {
   format: "text" | "json";
   parallelism: number;
-  logLevel: string;
+  logLevel: LogLevel;
   issuerKeys?: string;
 }
 
@@ -38,7 +39,7 @@ export function registerApply(program: Command): void {
       const result = await reconcile({
         root,
         adapters: cloudAdapters(options.issuerKeys, environment),
-        logger: cliLogger(options.logLevel),
+        logger: createLogger({ level: options.logLevel }),
         mode: "apply",
         applyOptions: { parallelism: options.parallelism },
         ...(expected !== undefined ? { expected } : {}),

@@ -4,7 +4,7 @@ import { InvalidArgumentError, Option } from "commander";
 import { writeCredentials } from "../../credentials/deliver.js";
 import type { DeliveryOptions } from "../../credentials/deliver.js";
 import { DEFAULT_TOKEN_FILE_MODE } from "../../credentials/files.js";
-import { createLogger } from "../../credentials/logger.js";
+import { createLogger } from "../../log/logger.js";
 import { loadWorkloadMapping } from "../../credentials/mapping.js";
 import { selectTargets } from "../../credentials/targets.js";
 import type { CredentialTarget, TargetOptions } from "../../credentials/targets.js";

@@ -6,7 +6,7 @@ import type { JSONWebKeySet } from "jose";
 
 import { formatDuration, parseDuration } from "../../config/duration.js";
 import { AWS_AUDIENCE, gcpAudience } from "../../credentials/layout.js";
-import { createLogger } from "../../credentials/logger.js";
+import { createLogger } from "../../log/logger.js";
 import { loadIssuerConfig } from "../../issuer/config.js";
 import { jwks } from "../../issuer/discovery.js";
 import { IssuerError } from "../../issuer/errors.js";

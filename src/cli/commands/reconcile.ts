@@ -1,11 +1,12 @@
 import type { Command } from "commander";
+import { pino } from "pino";
 import type { Logger } from "pino";
 
 import { buildDaemonConfig, DaemonConfigError, RECONCILE_DEFAULTS, readDaemonEnvironment } from "../../daemon/config.js";
 import type { DaemonConfig, ReconcileFlags } from "../../daemon/config.js";
 import { Daemon, daemonOptionsFromConfig, runOnce } from "../../daemon/daemon.js";
 import type { DaemonOptions, HttpExtras } from "../../daemon/daemon.js";
-import { createLogger, secretMasker } from "../../daemon/logger.js";
+import { createLogger, secretMasker } from "../../log/logger.js";
 import { chooseRunner } from "../../daemon/runners.js";
 import { handleProcessSignals } from "../../daemon/signals.js";
 import { createOnlinePlanner } from "../../github/online-planner.js";
@@ -41,7 +42,8 @@ export function registerReconcile(program: Command): void {
     .option("--log-level <level>", "trace, debug, info, warn, error, fatal or silent (default: WID_LOG_LEVEL or info)")
     .action(async (flags: ReconcileFlags) => {
       const config = await daemonConfig(flags);
-      const logger = createLogger({ level: config.logLevel, secrets: config.secrets });
+      // The daemon is a service: its log is its output, so it goes to standard output.
+      const logger = createLogger({ level: config.logLevel, secrets: config.secrets, destination: pino.destination({ dest: 1, sync: true }) });
       const mask = secretMasker(config.secrets);
 
       // The adapters get the issuer's keys for Google Cloud integrations with uploadJwks.

@@ -3,12 +3,28 @@ import type { DestinationStream, Logger } from "pino";
 
 import { stripUrlCredentials } from "../git/url.js";
 
-/** Log levels the daemon accepts, from most to least verbose. */
+/** Log levels wid accepts, from most to least verbose. */
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Keys whose value is replaced by {@link REDACTED} wherever they appear, up to two levels deep. */
-const SECRET_KEYS = ["token", "password", "secret", "webhookSecret", "privateKey", "authorization", "cookie", "credentials", "gitToken", "x-hub-signature-256"];
+export const SECRET_KEYS = [
+  "token",
+  "password",
+  "secret",
+  "webhookSecret",
+  "privateKey",
+  "privateJwk",
+  "authorization",
+  "Authorization",
+  "cookie",
+  "credentials",
+  "gitToken",
+  "subject_token",
+  "secretAccessKey",
+  "sessionToken",
+  "x-hub-signature-256",
+];
 /** Keys that may hold a repository URL; their value keeps the URL without its credentials. */
 const URL_KEYS = ["repo", "remote", "url", "origin"];
 
@@ -19,27 +35,35 @@ export const REDACTED = "[redacted]";
 const MIN_MASKED_LENGTH = 4;
 
 export interface LoggerOptions {
-  level: LogLevel;
+  /** Default `info`. */
+  level?: LogLevel;
+  /** Value of the `name` field of every line. Default `wid`. */
+  name?: string;
   /**
    * Secret values (tokens, the webhook secret) that are replaced by {@link REDACTED}
    * wherever they appear in a log line, including inside error messages.
    */
-  secrets: readonly string[];
-  /** Destination of the JSON lines. Default: standard output, written synchronously. */
+  secrets?: readonly string[];
+  /**
+   * Destination of the JSON lines. Default: standard error, written synchronously, so
+   * that a command's standard output carries only its result. The daemon logs to
+   * standard output.
+   */
   destination?: DestinationStream;
 }
 
 /**
- * Creates the daemon's pino logger: one JSON object per line, secret keys redacted,
- * URLs stripped of credentials, and every known secret value masked in the final line.
+ * Creates wid's pino logger, shared by every command and the daemon: one JSON object
+ * per line, secret keys redacted, URLs stripped of credentials, and every known secret
+ * value masked in the final line.
  */
-export function createLogger(options: LoggerOptions): Logger {
-  const destination = options.destination ?? pino.destination({ dest: 1, sync: true });
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const destination = options.destination ?? pino.destination({ dest: 2, sync: true });
   const urlKeys = new Set(URL_KEYS);
   return pino(
     {
-      level: options.level,
-      base: { name: "wid" },
+      level: options.level ?? "info",
+      base: { name: options.name ?? "wid" },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       serializers: { err: serializeError },
@@ -51,7 +75,7 @@ export function createLogger(options: LoggerOptions): Logger {
         },
       },
     },
-    maskingStream(destination, options.secrets),
+    maskingStream(destination, options.secrets ?? []),
   );
 }
 
