@@ -3,12 +3,12 @@ import { PROVIDERS } from "../config/model.js";
 import { WorkloadIndex } from "./available.js";
 
 /**
- * Tells selection whether an identity is installed in its cloud. The answer comes from
- * the cloud when planning online, and from the status file when planning offline.
+ * Returns whether an identity is installed in its cloud. Online plans read this from
+ * the cloud, and offline plans from the status file.
  */
 export type InstalledCheck = (identityName: string) => boolean;
 
-/** How one workload's identity of one provider was chosen. */
+/** The selection of one workload's identity for one provider. */
 export interface ProviderSelection {
   /** The identity the workload uses, or null when no candidate is available. */
   selected: string | null;
@@ -18,7 +18,7 @@ export interface ProviderSelection {
   notInstalled: string[];
   /**
    * True when `selected` is kept from the last status because that identity's file is
-   * invalid now; its scope cannot be read, so its last mapping stands.
+   * invalid now. Its scope cannot be read, so its last mapping is kept.
    */
   frozen: boolean;
 }
@@ -43,9 +43,9 @@ export interface ResolveOptions {
 
 /**
  * Chooses at most one identity per provider for every workload. An identity is
- * available when its project and tag restrictions both admit the workload; it is a
+ * available when its project and tag restrictions both admit the workload. It is a
  * candidate when it is also installed or marked `install: true`. The first candidate
- * in byte order of names wins and the others are reported as shadowed.
+ * in byte order of names wins, and the others are reported as shadowed.
  *
  * Runs in time proportional to the number of (identity, available workload) pairs,
  * using an index of workloads by project and tag.
