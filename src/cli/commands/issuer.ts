@@ -152,9 +152,12 @@ export function registerIssuer(program: Command): void {
         await warnAboutKeyFile(options.keys ?? env.keysFile, (message) => logger.warn({ file: options.keys ?? env.keysFile }, message));
 
         const routes = createIssuerRoutes(source, settings, { onError: (error) => logger.error({ err: error, keys: source.description }, "signing keys unavailable") });
+        // Listen for signals before announcing the server, so a SIGTERM right after the
+        // start line still closes it cleanly.
+        const stopped = waitForSignal();
         const server = await startIssuerServer(routes, address);
         logger.info({ url: server.url, issuer: settings.issuer }, "issuer server started");
-        await waitForSignal();
+        await stopped;
         await server.close();
         logger.info({ url: server.url }, "issuer server stopped");
       }),
