@@ -43,9 +43,15 @@ export interface SigningKey {
   /** Key ID, the RFC 7638 JWK thumbprint (SHA-256, base64url) of the public key. */
   kid: string;
   alg: SigningAlgorithm;
-  /** When the key was created, as an ISO 8601 timestamp. */
-  createdAt: string;
-  /** When the key starts signing tokens. Equal to `createdAt` for the first key. */
+  /**
+   * When the key was created, as an ISO 8601 timestamp. Null for a key read from a PEM
+   * private key, which records no creation time.
+   */
+  createdAt: string | null;
+  /**
+   * When the key starts signing tokens. Equal to `createdAt` for the first key, and the
+   * Unix epoch for a key read from a PEM private key, which is always active.
+   */
   activatesAt: string;
   /**
    * When the key stops being published: the moment it stops signing (the activation of

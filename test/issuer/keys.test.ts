@@ -208,3 +208,17 @@ describe("wid issuer rotate", () => {
     expect(await parseKeySet(await readFile(keys, "utf8"), keys).then((keySet) => keySet.keys[1]?.privateJwk)).toBeNull();
   });
 });
+
+describe("wid issuer keys", () => {
+  it("shows an unknown creation time for a PEM key", async () => {
+    const pem = path.join(await newFolder(), "key.pem");
+    const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    await writeFile(pem, privateKey.export({ format: "pem", type: "pkcs8" }), { mode: 0o600 });
+
+    const text = await runCli(["issuer", "keys", "--keys", pem]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^[\w-]{43} {2}ES256 {2}active {6}created unknown {2}retires -\n$/);
+    const json = JSON.parse((await runCli(["issuer", "keys", "--keys", pem, "--format", "json"])).stdout) as { createdAt: string | null }[];
+    expect(json[0]?.createdAt).toBeNull();
+  });
+});

@@ -128,7 +128,7 @@ export function registerIssuer(program: Command): void {
           retiredAt: key.retiredAt,
         }));
         if (options.format === "json") console.log(JSON.stringify(rows, null, 2));
-        else for (const row of rows) console.log(`${row.kid}  ${row.alg}  ${row.state.padEnd(10)}  created ${row.createdAt}  retires ${row.retiredAt ?? row.retireAt ?? "-"}`);
+        else for (const row of rows) console.log(`${row.kid}  ${row.alg}  ${row.state.padEnd(10)}  created ${row.createdAt ?? "unknown"}  retires ${row.retiredAt ?? row.retireAt ?? "-"}`);
       }),
     );
 
