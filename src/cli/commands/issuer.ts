@@ -175,7 +175,7 @@ export function registerIssuer(program: Command): void {
 
   issuer
     .command("verify")
-    .description("verify a token: signature against the JWKS, iss, aud and exp; prints the claims, never the token")
+    .description("verify a token: signature against the JWKS, iss, aud, exp and nbf; prints the claims, never the token")
     .argument("<token>", "the token, a file that contains it, or - to read standard input")
     .argument("[dir]", "config directory", ".")
     .option("--keys <file>", KEYS_HELP)
