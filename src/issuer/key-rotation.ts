@@ -86,8 +86,8 @@ export async function rotateKeySet(keySet: KeySet, options: RotateOptions): Prom
   const activationDelay = signer === undefined ? 0 : (options.activationDelaySeconds ?? DEFAULT_ACTIVATION_DELAY_SECONDS);
   const activatesAt = new Date(now.getTime() + activationDelay * 1000);
   const retireAt = new Date(activatesAt.getTime() + (lifetime + RETIRE_MARGIN_SECONDS) * 1000).toISOString();
-  // A superseded key without a retirement time can only come from an edited file. It
-  // stopped signing before now, so retiring it one lifetime after now is safe.
+  // A superseded key without a retirement time comes only from an edited file or an
+  // older wid. It stopped signing before now, so retiring it one lifetime after now is safe.
   const latestRetireAt = new Date(now.getTime() + (lifetime + RETIRE_MARGIN_SECONDS) * 1000).toISOString();
 
   const superseded = signer === undefined ? undefined : { ...signer, retireAt };
@@ -118,8 +118,8 @@ export function retireExpiredKeys(keySet: KeySet, now: Date): { keySet: KeySet; 
 /**
  * Retires the key `kid` at `now`, before its scheduled time: a superseded key that
  * leaked, so that tokens it signed stop verifying as soon as verifiers refetch the
- * JWKS, or a pending key, which cancels its rotation. The key that signs now keeps
- * signing then, so its scheduled retirement is dropped. Throws an {@link IssuerError}
+ * JWKS, or a pending key, which cancels its rotation. For a pending key, the key that
+ * signs now keeps signing, so its scheduled retirement is dropped. Throws an {@link IssuerError}
  * when the key is unknown, already retired, or the key that signs now, because no
  * other key may take over its signing at once. Returns a new key set.
  */

@@ -18,6 +18,10 @@
  * The commands in `key-rotation.ts` keep the set consistent: at most one key is
  * pending, because a rotation retires the pending key it replaces, so exactly one key
  * signs at any time and a key's `retireAt` is set only for the moment it stops signing.
+ *
+ * NOTE: a file written by an older wid may list a pending key before a newer active
+ * one. That key never signs: it shows as pending, then as superseded until its
+ * `retireAt`, and the next `wid issuer rotate` retires it if it is still pending.
  */
 
 import type { JWK } from "jose";
