@@ -31,8 +31,12 @@ export const KEY_FILE_MODE = 0o600;
 /** The JWK members of RSA and EC keys that a key set file keeps; others are dropped. */
 const JWK_KEY_FIELDS = ["kty", "crv", "x", "y", "n", "e", "d", "p", "q", "dp", "dq", "qi"] as const;
 
-/** Activation time given to a key read from PEM, which carries no timestamps. */
-const PEM_EPOCH = new Date(0).toISOString();
+/**
+ * Activation time given to a key read from PEM, which carries no timestamps: the Unix
+ * epoch, so the key counts as active since before any token was signed. Its creation
+ * time is left unknown (null).
+ */
+const PEM_ACTIVATION = new Date(0).toISOString();
 
 /**
  * Parses the content of a key set file or of a PEM private key. `source` names where
@@ -100,7 +104,8 @@ function parseKey(entry: unknown, where: string): SigningKey {
   if (typeof alg !== "string" || !isSigningAlgorithm(alg)) {
     throw new IssuerError(`${where}.alg must be one of ${SIGNING_ALGORITHMS.join(", ")}`);
   }
-  const createdAt = requireTimestamp(entry, "createdAt", where);
+  // Null for a key that came from a PEM private key before `wid issuer rotate` wrote the set.
+  const createdAt = optionalTimestamp(entry, "createdAt", where);
   const activatesAt = requireTimestamp(entry, "activatesAt", where);
   const retireAt = optionalTimestamp(entry, "retireAt", where);
   const retiredAt = optionalTimestamp(entry, "retiredAt", where);
@@ -128,8 +133,8 @@ async function keySetFromPem(text: string, source: string): Promise<KeySet> {
   const key: SigningKey = {
     kid: await calculateJwkThumbprint(publicJwk, "sha256"),
     alg,
-    createdAt: PEM_EPOCH,
-    activatesAt: PEM_EPOCH,
+    createdAt: null,
+    activatesAt: PEM_ACTIVATION,
     retireAt: null,
     retiredAt: null,
     privateJwk,

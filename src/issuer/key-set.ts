@@ -1,16 +1,27 @@
 /**
  * The issuer's signing keys and their life cycle. Every state of a key is derived from
- * its timestamps and the current time, so a long-running server publishes and signs
- * with the right key without anyone rewriting the file at the moment a state changes.
+ * its timestamps, its place in the file and the current time. A long-running server
+ * therefore publishes and signs with the right key without anyone rewriting the file
+ * at the moment a state changes.
  *
  * A key is
  * - pending from `createdAt` until `activatesAt`: published, not used for signing yet,
  *   so that verifiers that cached the JWKS see it before the first token it signs;
- * - active from `activatesAt` while it is the newest activated key: it signs new tokens;
- * - superseded once a newer key activates: still published, signs nothing;
- * - retired from `retireAt`, or from `retiredAt` once `wid issuer retire` or
- *   `wid issuer rotate` recorded it: no longer published, and its private key is
- *   removed from the file.
+ * - active while it is the newest published key whose `activatesAt` has passed: it
+ *   signs new tokens. Its `retireAt` is null, or, while a pending key is about to take
+ *   over, the pending key's activation plus the longest token lifetime and a margin;
+ * - superseded once a newer key activates: still published until `retireAt`, signs
+ *   nothing, and never signs again;
+ * - retired from `retireAt`, or from `retiredAt` once a command recorded it: no longer
+ *   published, and its private key is removed from the file.
+ *
+ * The commands in `key-rotation.ts` keep the set consistent: at most one key is
+ * pending, because a rotation retires the pending key it replaces, so exactly one key
+ * signs at any time and a key's `retireAt` is set only for the moment it stops signing.
+ *
+ * NOTE: a file written by an older wid may list a pending key before a newer active
+ * one. That key never signs: it shows as pending, then as superseded until its
+ * `retireAt`, and the next `wid issuer rotate` retires it if it is still pending.
  */
 
 import type { JWK } from "jose";
@@ -36,13 +47,21 @@ export interface SigningKey {
   /** Key ID, the RFC 7638 JWK thumbprint (SHA-256, base64url) of the public key. */
   kid: string;
   alg: SigningAlgorithm;
-  /** When the key was created, as an ISO 8601 timestamp. */
-  createdAt: string;
-  /** When the key starts signing tokens. Equal to `createdAt` for the first key. */
+  /**
+   * When the key was created, as an ISO 8601 timestamp. Null for a key read from a PEM
+   * private key, which records no creation time.
+   */
+  createdAt: string | null;
+  /**
+   * When the key starts signing tokens. Equal to `createdAt` for the first key, and the
+   * Unix epoch for a key read from a PEM private key, which is always active.
+   */
   activatesAt: string;
   /**
-   * When the key stops being published: the activation of its successor plus the
-   * longest token lifetime plus {@link RETIRE_MARGIN_SECONDS}. Null while no successor exists.
+   * When the key stops being published: the moment it stops signing (the activation of
+   * its successor) plus the longest token lifetime plus {@link RETIRE_MARGIN_SECONDS}.
+   * Null while no successor exists. For a key retired before its time, the moment of
+   * the retirement.
    */
   retireAt: string | null;
   /** When a command recorded the retirement and removed the private key, or null. */
@@ -69,16 +88,16 @@ export function isPublished(key: SigningKey, now: Date): boolean {
 }
 
 /**
- * Returns the key that signs tokens at `now`: of the published keys whose activation
- * time has come, the one that activated last. Undefined when no key qualifies.
+ * Returns the key that signs tokens at `now`: the newest published key, the last in
+ * the file, whose activation time has come. An older key therefore never takes over
+ * from a newer one, whatever their activation times. Undefined when no key qualifies.
  */
 export function signingKey(keySet: KeySet, now: Date): SigningKey | undefined {
-  let chosen: SigningKey | undefined;
-  for (const key of keySet.keys) {
-    if (!isPublished(key, now) || Date.parse(key.activatesAt) > now.getTime()) continue;
-    if (chosen === undefined || Date.parse(key.activatesAt) >= Date.parse(chosen.activatesAt)) chosen = key;
+  for (let index = keySet.keys.length - 1; index >= 0; index--) {
+    const key = keySet.keys[index];
+    if (key !== undefined && isPublished(key, now) && Date.parse(key.activatesAt) <= now.getTime()) return key;
   }
-  return chosen;
+  return undefined;
 }
 
 /** Returns the keys published in the JWKS at `now`, oldest first. */

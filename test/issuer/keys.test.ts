@@ -185,4 +185,40 @@ describe("wid issuer rotate", () => {
     const retired = await runCli(["issuer", "retire", "--keys", keys]);
     expect(retired.stdout).toBe("No key is due for retirement.\n");
   });
+
+  it("replaces a pending key with the leaked-key steps", async () => {
+    const keys = path.join(await newFolder(), "keys.json");
+    expect((await runCli(["issuer", "init", "--keys", keys])).code).toBe(0);
+    const old = (await parseKeySet(await readFile(keys, "utf8"), keys)).keys[0]?.kid ?? "";
+
+    // A routine rotation (10 minutes), then the steps for a leaked key.
+    expect((await runCli(["issuer", "rotate", repo, "--keys", keys])).code).toBe(0);
+    const routine = (await parseKeySet(await readFile(keys, "utf8"), keys)).keys[1]?.kid;
+    const emergency = await runCli(["issuer", "rotate", repo, "--keys", keys, "--activate-after", "0s"]);
+    expect(emergency.code, emergency.stderr).toBe(0);
+    expect(emergency.stdout).toContain(`Retired pending key ${routine}: the new key replaces it, and it never signed.`);
+    const retired = await runCli(["issuer", "retire", "--keys", keys, "--kid", old]);
+    expect(retired.code, retired.stderr).toBe(0);
+
+    const listed = JSON.parse((await runCli(["issuer", "keys", "--keys", keys, "--format", "json"])).stdout) as { kid: string; state: string; retireAt: string | null; retiredAt: string | null }[];
+    expect(listed.map((row) => row.state)).toEqual(["retired", "retired", "active"]);
+    expect(listed[1]?.kid).toBe(routine);
+    expect(listed[1]?.retiredAt).not.toBeNull();
+    expect(listed[2]?.retireAt).toBeNull();
+    expect(await parseKeySet(await readFile(keys, "utf8"), keys).then((keySet) => keySet.keys[1]?.privateJwk)).toBeNull();
+  });
+});
+
+describe("wid issuer keys", () => {
+  it("shows an unknown creation time for a PEM key", async () => {
+    const pem = path.join(await newFolder(), "key.pem");
+    const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    await writeFile(pem, privateKey.export({ format: "pem", type: "pkcs8" }), { mode: 0o600 });
+
+    const text = await runCli(["issuer", "keys", "--keys", pem]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^[\w-]{43} {2}ES256 {2}active {6}created unknown {2}retires -\n$/);
+    const json = JSON.parse((await runCli(["issuer", "keys", "--keys", pem, "--format", "json"])).stdout) as { createdAt: string | null }[];
+    expect(json[0]?.createdAt).toBeNull();
+  });
 });

@@ -108,7 +108,7 @@ describe("key rotation", () => {
     const initial = await createKeySet("RS256", T0);
     const leaked = initial.keys[0]?.kid ?? "";
     const leakedToken = await mintAt(initial, 0);
-    expect(() => retireKeyNow(initial, leaked, at(10))).toThrow(`key ${leaked} is the only key that can sign now; run wid issuer rotate --activate-after 0s first, then retire it`);
+    expect(() => retireKeyNow(initial, leaked, at(10))).toThrow(`key ${leaked} signs tokens now; run wid issuer rotate --activate-after 0s first, then retire it`);
 
     const { keySet } = await rotateKeySet(initial, { alg: "RS256", now: at(10), activationDelaySeconds: 0 });
     const { keySet: cleaned, retired } = retireKeyNow(keySet, leaked, at(20));
@@ -117,5 +117,83 @@ describe("key rotation", () => {
     await expect(verifyAt(cleaned, leakedToken, 20)).rejects.toThrow(/no key of the JWKS matches/);
     expect(() => retireKeyNow(cleaned, leaked, at(30))).toThrow(`key ${leaked} is already retired`);
     expect(() => retireKeyNow(cleaned, "unknown", at(30))).toThrow("key unknown not found in the key set; list the keys with wid issuer keys");
+  });
+
+  for (const delay of [600, 15]) {
+    it(`replaces a pending key on an emergency rotation (${delay} s)`, async () => {
+      // The leaked-key steps while a routine rotation is pending: rotate with a delay,
+      // rotate again at once, retire the old key.
+      const initial = await createKeySet("RS256", T0);
+      const old = initial.keys[0]?.kid ?? "";
+      const routine = await rotateKeySet(initial, { alg: "RS256", now: at(0), activationDelaySeconds: delay, maxTokenLifetimeSeconds: LIFETIME });
+      const emergency = await rotateKeySet(routine.keySet, { alg: "RS256", now: at(1), activationDelaySeconds: 0, maxTokenLifetimeSeconds: LIFETIME });
+      const { keySet } = retireKeyNow(emergency.keySet, old, at(2));
+      const [, replaced, current] = keySet.keys;
+
+      // The routine key is retired at once: it never signed, and it must never activate.
+      expect(emergency.cancelled.map((key) => key.kid)).toEqual([routine.added.kid]);
+      expect(replaced?.kid).toBe(routine.added.kid);
+      expect(replaced?.retiredAt).toBe(at(1).toISOString());
+      expect(replaced?.privateJwk).toBeNull();
+      expect(current?.kid).toBe(emergency.added.kid);
+
+      // Before, at and long after the routine key's activation time, the emergency key
+      // signs with no retirement scheduled, and the routine key stays retired.
+      for (const seconds of [2, delay - 1, delay, delay + 1, delay + LIFETIME + RETIRE_MARGIN_SECONDS, 86_400 * 3]) {
+        expect(signingKey(keySet, at(seconds))?.kid, `at ${seconds} s`).toBe(emergency.added.kid);
+        expect(keySet.keys.map((key) => keyState(keySet, key, at(seconds))), `at ${seconds} s`).toEqual(["retired", "retired", "active"]);
+        expect(publishedKids(keySet, seconds)).toEqual([emergency.added.kid]);
+      }
+      expect(current?.retireAt).toBeNull();
+    });
+  }
+
+  it("retires the old key from the moment the emergency key signs", async () => {
+    const initial = await createKeySet("ES256", T0);
+    const routine = await rotateKeySet(initial, { alg: "ES256", now: at(0), activationDelaySeconds: 600, maxTokenLifetimeSeconds: LIFETIME });
+    expect(routine.keySet.keys[0]?.retireAt).toBe(at(600 + LIFETIME + RETIRE_MARGIN_SECONDS).toISOString());
+
+    // The old key now stops signing at 1 s instead of 600 s, so it retires earlier.
+    const emergency = await rotateKeySet(routine.keySet, { alg: "ES256", now: at(1), activationDelaySeconds: 0, maxTokenLifetimeSeconds: LIFETIME });
+    expect(emergency.superseded?.kid).toBe(initial.keys[0]?.kid);
+    expect(emergency.keySet.keys[0]?.retireAt).toBe(at(1 + LIFETIME + RETIRE_MARGIN_SECONDS).toISOString());
+  });
+
+  it("delays the old key's retirement when a later rotation activates later", async () => {
+    const initial = await createKeySet("ES256", T0);
+    const first = await rotateKeySet(initial, { alg: "ES256", now: at(0), activationDelaySeconds: 15, maxTokenLifetimeSeconds: LIFETIME });
+    const second = await rotateKeySet(first.keySet, { alg: "ES256", now: at(10), activationDelaySeconds: 600, maxTokenLifetimeSeconds: LIFETIME });
+
+    // The first pending key never activates, so the old key signs until 610 s.
+    expect(signingKey(second.keySet, at(609))?.kid).toBe(initial.keys[0]?.kid);
+    expect(signingKey(second.keySet, at(610))?.kid).toBe(second.added.kid);
+    expect(second.keySet.keys[0]?.retireAt).toBe(at(610 + LIFETIME + RETIRE_MARGIN_SECONDS).toISOString());
+  });
+
+  it("keeps the signer when its pending successor is retired", async () => {
+    const initial = await createKeySet("ES256", T0);
+    const { keySet, added } = await rotateKeySet(initial, { alg: "ES256", now: at(0), activationDelaySeconds: 600, maxTokenLifetimeSeconds: LIFETIME });
+    const { keySet: cancelled } = retireKeyNow(keySet, added.kid, at(10));
+
+    expect(cancelled.keys[0]?.retireAt).toBeNull();
+    expect(signingKey(cancelled, at(86_400 * 3))?.kid).toBe(initial.keys[0]?.kid);
+    expect(publishedKids(cancelled, 10)).toEqual([initial.keys[0]?.kid]);
+  });
+
+  it("rejects retiring the signing key while an older key is published", async () => {
+    const initial = await createKeySet("ES256", T0);
+    const { keySet, added } = await rotateKeySet(initial, { alg: "ES256", now: at(0), activationDelaySeconds: 0, maxTokenLifetimeSeconds: LIFETIME });
+    // The superseded key must not sign again: its tokens would outlive its retirement.
+    expect(() => retireKeyNow(keySet, added.kid, at(10))).toThrow(`key ${added.kid} signs tokens now; run wid issuer rotate --activate-after 0s first, then retire it`);
+  });
+
+  it("activates at once when no key can sign", async () => {
+    const initial = await createKeySet("ES256", T0);
+    const stale: KeySet = { ...initial, keys: initial.keys.map((key) => ({ ...key, retiredAt: at(0).toISOString(), privateJwk: null })) };
+    const rotated = await rotateKeySet(stale, { alg: "ES256", now: at(5), activationDelaySeconds: 600, maxTokenLifetimeSeconds: LIFETIME });
+
+    expect(rotated.superseded).toBeUndefined();
+    expect(rotated.added.activatesAt).toBe(at(5).toISOString());
+    expect(signingKey(rotated.keySet, at(5))?.kid).toBe(rotated.added.kid);
   });
 });

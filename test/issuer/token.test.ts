@@ -153,4 +153,22 @@ describe("wid issuer verify", () => {
       "token verification failed: the token expired at 2030-01-01T00:10:00.000Z; mint a new one",
     );
   });
+
+  it("rejects a token before its nbf", async () => {
+    const keySet = await createKeySet("ES256", new Date("2030-01-01T00:00:00Z"));
+    const signer = new TokenSigner(new StaticKeySetSource(keySet, "test"), () => new Date("2030-01-01T00:00:10Z"));
+    const { token } = await signer.mint({ issuer: TEST_ISSUER, identity: "assets-writer", audience: "sts.amazonaws.com", lifetimeSeconds: 600 });
+    const options = { issuer: TEST_ISSUER, audiences: ["sts.amazonaws.com"], jwks: jwks(keySet, new Date("2030-01-01T00:00:10Z")) };
+
+    await expect(verifyIssuerToken(token, { ...options, now: new Date("2030-01-01T00:00:10Z") })).resolves.toBeDefined();
+    await expect(verifyIssuerToken(token, { ...options, now: new Date("2030-01-01T00:00:09Z") })).rejects.toThrow(
+      "token verification failed: the token is not valid before 2030-01-01T00:00:10.000Z; check the clocks",
+    );
+  });
+
+  it("lists every checked claim in its help", async () => {
+    const help = await runCli(["issuer", "verify", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout.replace(/\s+/g, " ")).toContain("verify a token: signature against the JWKS, iss, aud, exp and nbf;");
+  });
 });

@@ -84,9 +84,12 @@ export function registerCredentials(program: Command): void {
           return;
         }
 
+        // Listen for signals before the refresher logs its start, so a SIGTERM right after
+        // that line still stops it cleanly.
+        const stopped = waitForSignal();
         const refresher = new TokenRefresher(delivery, logger);
         refresher.start(targets, minted);
-        const signal = await waitForSignal();
+        const signal = await stopped;
         logger.info({ signal }, "stopping");
         await refresher.stop();
       }),

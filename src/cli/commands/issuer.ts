@@ -13,6 +13,7 @@ import { IssuerError } from "../../issuer/errors.js";
 import { keyFilePermissionWarning, readIssuerEnvironment, resolveKeyFilePath, resolveKeySource } from "../../issuer/key-source.js";
 import { parseKeySet, writeKeySetFile } from "../../issuer/key-file.js";
 import { createKeySet, DEFAULT_ACTIVATION_DELAY_SECONDS, retireExpiredKeys, retireKeyNow, rotateKeySet } from "../../issuer/key-rotation.js";
+import type { RotateResult } from "../../issuer/key-rotation.js";
 import type { KeySet, SigningAlgorithm, SigningKey } from "../../issuer/key-set.js";
 import { DEFAULT_SIGNING_ALGORITHM, keyState, SIGNING_ALGORITHMS, signingKey } from "../../issuer/key-set.js";
 import { publishIssuerFiles } from "../../issuer/publish.js";
@@ -85,12 +86,7 @@ export function registerIssuer(program: Command): void {
         const rotated = await rotateKeySet(keySet, { alg, now, activationDelaySeconds, ...(maxTokenLifetimeSeconds !== undefined ? { maxTokenLifetimeSeconds } : {}) });
         await writeKeySetFile(file, rotated.keySet);
 
-        console.log(`Added ${alg} key ${rotated.added.kid}; it signs from ${rotated.added.activatesAt}.`);
-        for (const key of rotated.keySet.keys) {
-          if (key.kid !== rotated.added.kid && key.retiredAt === null && key.retireAt !== null) console.log(`Key ${key.kid} stays published until ${key.retireAt}.`);
-        }
-        for (const key of rotated.retired) console.log(`Retired key ${key.kid}.`);
-        console.log("Publish the JWKS again (wid issuer publish) if a bucket or static site serves it.");
+        for (const line of rotationSummary(rotated, alg)) console.log(line);
       }),
     );
 
@@ -132,7 +128,7 @@ export function registerIssuer(program: Command): void {
           retiredAt: key.retiredAt,
         }));
         if (options.format === "json") console.log(JSON.stringify(rows, null, 2));
-        else for (const row of rows) console.log(`${row.kid}  ${row.alg}  ${row.state.padEnd(10)}  created ${row.createdAt}  retires ${row.retiredAt ?? row.retireAt ?? "-"}`);
+        else for (const row of rows) console.log(`${row.kid}  ${row.alg}  ${row.state.padEnd(10)}  created ${row.createdAt ?? "unknown"}  retires ${row.retiredAt ?? row.retireAt ?? "-"}`);
       }),
     );
 
@@ -152,9 +148,12 @@ export function registerIssuer(program: Command): void {
         await warnAboutKeyFile(options.keys ?? env.keysFile, (message) => logger.warn({ file: options.keys ?? env.keysFile }, message));
 
         const routes = createIssuerRoutes(source, settings, { onError: (error) => logger.error({ err: error, keys: source.description }, "signing keys unavailable") });
+        // Listen for signals before announcing the server, so a SIGTERM right after the
+        // start line still closes it cleanly.
+        const stopped = waitForSignal();
         const server = await startIssuerServer(routes, address);
         logger.info({ url: server.url, issuer: settings.issuer }, "issuer server started");
-        await waitForSignal();
+        await stopped;
         await server.close();
         logger.info({ url: server.url }, "issuer server stopped");
       }),
@@ -176,7 +175,7 @@ export function registerIssuer(program: Command): void {
 
   issuer
     .command("verify")
-    .description("verify a token: signature against the JWKS, iss, aud and exp; prints the claims, never the token")
+    .description("verify a token: signature against the JWKS, iss, aud, exp and nbf; prints the claims, never the token")
     .argument("<token>", "the token, a file that contains it, or - to read standard input")
     .argument("[dir]", "config directory", ".")
     .option("--keys <file>", KEYS_HELP)
@@ -200,6 +199,19 @@ export function registerIssuer(program: Command): void {
         process.exitCode = EXIT.ok;
       }),
     );
+}
+
+/** Lines that `wid issuer rotate` prints: the new key, the keys it replaces, and what to do next. */
+function rotationSummary(rotated: RotateResult, alg: SigningAlgorithm): string[] {
+  const lines = [`Added ${alg} key ${rotated.added.kid}; it signs from ${rotated.added.activatesAt}.`];
+  if (rotated.superseded === undefined) lines.push("No key could sign, so the new key signs at once.");
+  for (const key of rotated.cancelled) lines.push(`Retired pending key ${key.kid}: the new key replaces it, and it never signed.`);
+  for (const key of rotated.keySet.keys) {
+    if (key.kid !== rotated.added.kid && key.retiredAt === null && key.retireAt !== null) lines.push(`Key ${key.kid} stays published until ${key.retireAt}.`);
+  }
+  for (const key of rotated.retired) lines.push(`Retired key ${key.kid}.`);
+  lines.push("Publish the JWKS again (wid issuer publish) if a bucket or static site serves it.");
+  return lines;
 }
 
 function retireNow(keySet: KeySet, kid: string, now: Date): { keySet: KeySet; retired: SigningKey[] } {

@@ -4,10 +4,12 @@ import { InvalidArgumentError, Option } from "commander";
 import { didYouMean } from "../../config/suggest.js";
 import { writeFileAtomic } from "../../credentials/files.js";
 import { tokenAudience } from "../../credentials/layout.js";
+import { resolveTokenIdentity } from "../../credentials/token-identity.js";
 import { loadIssuerConfig } from "../../issuer/config.js";
 import { IssuerError } from "../../issuer/errors.js";
 import { readIssuerEnvironment, resolveKeySource } from "../../issuer/key-source.js";
 import { TokenSigner } from "../../issuer/token.js";
+import { createLogger } from "../../log/logger.js";
 import { configDirectory } from "../options.js";
 import { issuerAction } from "./issuer.js";
 
@@ -46,14 +48,14 @@ export function registerToken(program: Command): void {
     .addOption(testTokenLifetimeOption())
     .action(
       issuerAction(async (dir: string, options: TokenOptions) => {
-        const { model, settings } = await loadIssuerConfig(await configDirectory(dir));
-        const identity = model.identities.get(options.identity);
-        if (identity === undefined) {
-          const invalid = model.invalidIdentities.has(options.identity) ? "; its file has errors, run wid validate" : didYouMean(options.identity, model.identities.keys());
-          throw new IssuerError(`identity ${options.identity} not found in the config${invalid}`);
+        const { root, model, settings } = await loadIssuerConfig(await configDirectory(dir));
+        const identity = await resolveTokenIdentity(root, model, settings, options.identity);
+        if (identity.brokenFile !== undefined) {
+          createLogger().warn(
+            { identity: identity.name, file: identity.brokenFile, integration: identity.integration.name },
+            "identity file is invalid or cannot be parsed; the token uses the integration recorded in the status file, run wid validate",
+          );
         }
-        const integration = model.integrations.get(identity.integration);
-        if (integration === undefined) throw new IssuerError(`identity ${identity.name} uses integration ${identity.integration}, which is missing or invalid`);
         const workload = options.workload === undefined ? undefined : model.workloads.get(options.workload);
         if (options.workload !== undefined && workload === undefined) {
           throw new IssuerError(`workload ${options.workload} not found in the config${didYouMean(options.workload, model.workloads.keys()) || "; give it as PROJECT/NAME"}`);
@@ -63,7 +65,7 @@ export function registerToken(program: Command): void {
         const minted = await signer.mint({
           issuer: settings.issuer,
           identity: identity.name,
-          audience: tokenAudience(integration),
+          audience: tokenAudience(identity.integration),
           ...(workload !== undefined ? { workload: { project: workload.project, name: workload.name } } : {}),
           lifetimeSeconds: options.testTokenLifetime ?? settings.tokenLifetimeSeconds,
         });
