@@ -12,36 +12,57 @@ import type { ApplyReport, ApplySummary } from "./types.js";
  * integration, and reports every resource's outcome: created, updated, deleted,
  * unchanged or failed. Integrations are independent: a failure in one does not stop
  * the others. A change of an integration that was not observed is reported failed.
+ * Changes that wait for another identity (`onlyAfter`) run in a second round, once
+ * every other change was made, and only when that identity's changes all succeeded.
  * Once `options.signal` aborts, writes in progress finish and no further write starts;
  * the report is then marked `stopped`.
  */
 export async function applyPlan(plan: Plan, sessions: ReadonlyMap<string, IntegrationSession>, options: ApplyOptions, logger: Logger): Promise<ApplyReport> {
+  const waiting = plan.changes.filter((change) => change.onlyAfter !== undefined);
+  const first = await applyRound(plan.changes.filter((change) => change.onlyAfter === undefined), sessions, options, logger);
+
+  // Second round: a stale resource goes only once its identity's new resources exist.
+  const failed = new Set(first.filter((outcome) => outcome.outcome === "failed" && outcome.identity !== null).map((outcome) => identityKey(outcome.integration, outcome.identity ?? "")));
+  const blocked = waiting.filter((change) => change.onlyAfter !== undefined && failed.has(identityKey(change.onlyAfter.integration, change.onlyAfter.identity)));
+  const second = await applyRound(waiting.filter((change) => !blocked.includes(change)), sessions, options, logger);
+  const skipped = blocked.map((change) =>
+    notApplied(change, `not attempted because a change of identity ${change.identity ?? ""} in integration ${change.onlyAfter?.integration ?? ""} failed, so the resource it replaces is kept; the next run tries again`),
+  );
+
+  const outcomes = orderOutcomes(plan, [...first, ...second, ...skipped, ...unchangedOutcomes(plan, sessions)]);
+  const stopped = outcomes.some((outcome) => outcome.outcome === "failed" && outcome.message === NOT_STARTED_MESSAGE);
+  return { outcomes, summary: summarizeOutcomes(outcomes), failedIntegrations: plan.failedIntegrations, stopped };
+}
+
+/** Applies `changes` through each integration's adapter, integrations concurrently. */
+async function applyRound(changes: readonly ResourceChange[], sessions: ReadonlyMap<string, IntegrationSession>, options: ApplyOptions, logger: Logger): Promise<ResourceOutcome[]> {
   const byIntegration = new Map<string, ResourceChange[]>();
-  for (const change of plan.changes) {
+  for (const change of changes) {
     const list = byIntegration.get(change.integration) ?? [];
     list.push(change);
     byIntegration.set(change.integration, list);
   }
 
   const results = await Promise.all(
-    [...byIntegration].map(async ([name, changes]): Promise<ResourceOutcome[]> => {
+    [...byIntegration].map(async ([name, list]): Promise<ResourceOutcome[]> => {
       const apply = sessions.get(name)?.apply;
-      if (apply === undefined) return changes.map((change) => notApplied(change, `integration ${name} was not observed, so nothing was applied to it`));
-      if (options.signal?.aborted === true) return changes.map((change) => notApplied(change, NOT_STARTED_MESSAGE));
+      if (apply === undefined) return list.map((change) => notApplied(change, `integration ${name} was not observed, so nothing was applied to it`));
+      if (options.signal?.aborted === true) return list.map((change) => notApplied(change, NOT_STARTED_MESSAGE));
       try {
-        return await apply(changes, options, logger);
+        return await apply(list, options, logger);
       } catch (error) {
         // Adapters report failures as outcomes; an exception here is a bug, kept to this integration.
         logger.error({ integration: name, err: error }, "apply failed unexpectedly");
         const message = `apply failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`;
-        return changes.map((change) => notApplied(change, message));
+        return list.map((change) => notApplied(change, message));
       }
     }),
   );
+  return results.flat();
+}
 
-  const outcomes = orderOutcomes(plan, [...results.flat(), ...unchangedOutcomes(plan, sessions)]);
-  const stopped = outcomes.some((outcome) => outcome.outcome === "failed" && outcome.message === NOT_STARTED_MESSAGE);
-  return { outcomes, summary: summarizeOutcomes(outcomes), failedIntegrations: plan.failedIntegrations, stopped };
+function identityKey(integration: string, identity: string): string {
+  return `${integration}\u0000${identity}`;
 }
 
 /**

@@ -9,7 +9,7 @@ import type { GitSettings } from "./client.js";
 import { gitStep } from "./errors.js";
 import { acquireFolderLock } from "./lock.js";
 import type { FolderLock } from "./lock.js";
-import { STATUS_COMMIT_TRAILER } from "./commit-message.js";
+import { configRevision } from "./revision.js";
 
 /** Location of wid's clone, the remote and branch it follows, and the config directory inside it. */
 export interface WorkFolderOptions {
@@ -127,10 +127,8 @@ export class WorkFolder {
   }
 
   private async configRevision(git: SimpleGit, signal: AbortSignal, head: string): Promise<string> {
-    const args = ["log", "-1", "--first-parent", "--invert-grep", `--grep=^${STATUS_COMMIT_TRAILER}: `, "--format=%H", "HEAD"];
-    if (this.options.subdir !== "") args.push("--", `:(literal)${this.options.subdir}`);
-    const found = (await gitStep("log", signal, () => git.raw(args))).trim();
-    return found === "" ? head : found;
+    const found = await gitStep("log", signal, () => configRevision(git, { path: this.options.subdir }));
+    return found ?? head;
   }
 
   private async clone(signal: AbortSignal | undefined): Promise<void> {

@@ -2,7 +2,10 @@ import type { ConfigModel, Integration, Provider, WorkloadIdentity } from "../co
 import type { IdentityComparison, IntegrationComparison } from "../providers/types.js";
 import type { StatusFile } from "../status/types.js";
 import { permissionsHash } from "./hash.js";
-import { identityNote, invalidIdentityNotes, orphanMessage, planWorkloads, PRUNE_REASON, removalPolicy } from "./semantics.js";
+import type { RemovalCandidate } from "./removals.js";
+import { planRemovals } from "./removals.js";
+import type { RemovalPolicy } from "./semantics.js";
+import { identityNote, invalidIdentityNotes, planWorkloads, removalPolicy } from "./semantics.js";
 import type { IdentityNote, IdentityPlanState, IntegrationNote, IntegrationPlanState, Plan, ResourceChange } from "./types.js";
 import { summarize } from "./types.js";
 import { withUnreadableIdentities } from "./unreadable.js";
@@ -14,6 +17,8 @@ export interface DesiredIdentities {
   identities: readonly WorkloadIdentity[];
   /** Names of invalid identities, whose resources are never touched. */
   protectedNames: ReadonlySet<string>;
+  /** The integration of each valid identity that belongs to another integration, by identity name. */
+  elsewhere: ReadonlyMap<string, Integration>;
 }
 
 /**
@@ -65,19 +70,19 @@ export function planOnline(config: ConfigModel, previous: StatusFile | undefined
     integrations: {},
     installed: new Set(),
   };
-  const removals: ResourceChange[] = [];
+  const candidates: RemovalCandidate[] = [];
 
   for (const integration of model.integrations.values()) {
     const input = inputs.get(integration.name) ?? { status: "failed", message: "the integration was not observed" };
     const identities = [...model.identities.values()].filter((identity) => identity.integration === integration.name);
     if (input.status === "observed") {
-      removals.push(...planIntegration(model, previous, integration, identities, input, parts));
+      candidates.push(...planIntegration(model, previous, integration, identities, input, parts));
     } else {
-      planUnobserved(previous, integration, identities, input, parts);
+      planUnobserved(model, previous, integration, identities, input, parts);
     }
   }
   // Deletes come last, after every create and update.
-  parts.changes.push(...removals);
+  parts.changes.push(...planRemovals(model, candidates, parts));
 
   orphanRemovedIntegrations(model, previous, parts);
 
@@ -104,7 +109,7 @@ export function planOnline(config: ConfigModel, previous: StatusFile | undefined
   };
 }
 
-/** Plans one observed integration; returns its deletes, which the caller appends last. */
+/** Plans one observed integration; returns the owned resources that none of its identities uses, which the caller plans last. */
 function planIntegration(
   model: ConfigModel,
   previous: StatusFile | undefined,
@@ -112,12 +117,19 @@ function planIntegration(
   identities: readonly WorkloadIdentity[],
   input: Extract<PlanInput, { status: "observed" }>,
   parts: PlanParts,
-): ResourceChange[] {
+): RemovalCandidate[] {
   const suspended = model.settings?.suspend === true;
+  const deletes = removalPolicy(model);
+  const elsewhere = new Map<string, Integration>();
+  for (const identity of model.identities.values()) {
+    const other = model.integrations.get(identity.integration);
+    if (identity.integration !== integration.name && other !== undefined) elsewhere.set(identity.name, other);
+  }
   const comparison = input.compare({
     issuer: model.settings?.issuer ?? "",
     identities,
     protectedNames: new Set(model.invalidIdentities.keys()),
+    elsewhere,
   });
   const own = comparison.integration;
   parts.integrations[integration.name] = {
@@ -155,11 +167,21 @@ function planIntegration(
       continue;
     }
 
+    // A replacement deletes a resource, so it is applied only when deletes are allowed; until
+    // then the in-place changes are applied and the replacement waits.
     const applies = identity.install && !suspended;
-    (applies ? identityChanges : identityPending).push(...compared.changes);
+    const replacement = compared.replacement;
+    if (applies && replacement !== undefined && deletes.deleteAllowed) {
+      identityChanges.push(...replacement.changes);
+    } else if (applies) {
+      identityChanges.push(...compared.changes);
+      identityPending.push(...(replacement?.changes ?? []));
+    } else {
+      identityPending.push(...(replacement?.changes ?? compared.changes));
+    }
     if (applies) providerNeeded = "apply";
-    else if (providerNeeded === undefined && compared.changes.length > 0) providerNeeded = "pending";
-    parts.identities[identity.name] = { ...base, ...identityState(identity, compared, previous, suspended) };
+    else if (providerNeeded === undefined && (compared.changes.length > 0 || replacement !== undefined)) providerNeeded = "pending";
+    parts.identities[identity.name] = { ...base, ...identityState(identity, compared, previous, suspended, deletes) };
   }
 
   // The OIDC provider is created or fixed once an identity of the integration is installed.
@@ -168,61 +190,43 @@ function planIntegration(
   parts.changes.push(...identityChanges);
   parts.pending.push(...identityPending);
 
-  return planRemovals(model, integration, comparison, parts);
+  return [...comparison.removals.values()].map((removal) => ({ integration, removal }));
 }
 
 /** The state an identity will have after apply. */
-function identityState(identity: WorkloadIdentity, compared: IdentityComparison, previous: StatusFile | undefined, suspended: boolean): IdentityPlanState {
-  if (compared.changes.length === 0) return { state: "installed" };
-  if (identity.install && !suspended) return { state: "installed" };
+function identityState(identity: WorkloadIdentity, compared: IdentityComparison, previous: StatusFile | undefined, suspended: boolean, deletes: RemovalPolicy): IdentityPlanState {
+  const applies = identity.install && !suspended;
+  const replacement = compared.replacement;
+  if (applies && replacement !== undefined && !deletes.deleteAllowed) return { state: "pending-install", message: `${replacement.reason}; now ${deletes.blocker}` };
+  if (compared.changes.length === 0 && replacement === undefined) return { state: "installed" };
+  if (applies) return { state: "installed" };
   if (compared.status === "absent") {
     return identity.install ? { state: "pending-install", message: "applying is suspended" } : { state: "not-installed", message: "install is false" };
   }
 
-  // The role exists and differs from the file. When it also differs from what wid last
-  // installed, it was changed outside wid, and install: false keeps that change.
+  // The role exists and differs from the file. A change that lets others in, or a
+  // permission change since wid last installed, was made outside wid, and install: false keeps it.
+  if (!identity.install && compared.drift !== undefined) {
+    return { state: "drifted", message: `${compared.drift}, and install is false, so wid does not restore it` };
+  }
   const lastInstalled = previous?.identities[identity.name]?.installedHash ?? null;
   if (!identity.install && lastInstalled !== null && compared.installedHash !== lastInstalled) {
     return { state: "drifted", message: "the permissions in the cloud were changed outside wid, and install is false, so they are not restored" };
   }
   const desiredHash = permissionsHash(identity);
-  const why = compared.installedHash === desiredHash ? "the role differs from what wid writes" : "the permissions in the file differ from the installed ones";
+  let why = compared.installedHash === desiredHash ? "the role differs from what wid writes" : "the permissions in the file differ from the installed ones";
+  if (replacement !== undefined && compared.installedHash === desiredHash) why = replacement.reason;
   return { state: "pending-install", message: `${why}, and ${suspended ? "applying is suspended" : "install is false"}` };
 }
 
-/** Owned roles that no identity uses: deleted with prune, otherwise orphaned. */
-function planRemovals(model: ConfigModel, integration: Integration, comparison: IntegrationComparison, parts: PlanParts): ResourceChange[] {
-  const policy = removalPolicy(model);
-  const deletes: ResourceChange[] = [];
-  for (const removal of comparison.removals.values()) {
-    // A role of an identity that still exists is stale when the role's name changed (a new prefix).
-    const renamed = model.identities.has(removal.identity);
-    const resource = removal.changes.find((change) => change.type === "role" || change.type === "custom-role")?.resource ?? removal.changes[0]?.resource;
-    const pruneReason = renamed ? "the identity's role now has another name, and prune is on" : PRUNE_REASON;
-    if (policy.deleteAllowed) {
-      deletes.push(...removal.changes.map((change) => ({ ...change, reason: pruneReason })));
-      continue;
-    }
-
-    const message = renamed ? `the identity's role now has another name, and ${policy.blocker}; the old role is kept` : orphanMessage(policy);
-    parts.orphans.push({ identity: removal.identity, provider: integration.provider, integration: integration.name, message, ...(resource !== undefined ? { resource } : {}) });
-    if (model.settings?.suspend === true && model.settings.prune && model.unreadableFiles.length === 0) {
-      parts.pending.push(...removal.changes.map((change) => ({ ...change, reason: pruneReason })));
-    }
-    if (!renamed && !model.invalidIdentities.has(removal.identity)) {
-      parts.identities[removal.identity] = {
-        state: "orphaned",
-        message,
-        integration: integration.name,
-        observed: { installedHash: removal.installedHash, createdAt: removal.createdAt, reference: removal.reference },
-      };
-    }
-  }
-  return deletes;
-}
-
-/** Records an integration that could not be read or has no adapter. Its identities are left as they are. */
+/**
+ * Records an integration that could not be read or has no adapter. Its identities are
+ * left as they are. So are those removed from the repository since the last run that
+ * had resources, because wid cannot tell whether the resources still exist. They stay
+ * in the status as orphaned, with their last known state, until the integration is read.
+ */
 function planUnobserved(
+  model: ConfigModel,
   previous: StatusFile | undefined,
   integration: Integration,
   identities: readonly WorkloadIdentity[],
@@ -247,6 +251,15 @@ function planUnobserved(
     } else {
       parts.identities[identity.name] = { state: last?.state ?? "not-installed", message: input.message };
     }
+  }
+
+  for (const [name, before] of Object.entries(previous?.identities ?? {})) {
+    if (before.integration !== integration.name || model.identities.has(name) || model.invalidIdentities.has(name)) continue;
+    if (before.installedHash === null && before.state !== "orphaned") continue;
+    const why = input.status === "failed" ? "could not be read" : "is not supported by this build";
+    const message = `the file was removed, but integration ${integration.name} ${why}, so wid cannot tell whether its resources still exist; it keeps its last known state until the integration is read again`;
+    parts.orphans.push({ identity: name, provider: integration.provider, integration: integration.name, message });
+    parts.identities[name] = { state: "orphaned", message, integration: integration.name };
   }
 }
 

@@ -64,6 +64,14 @@ export interface ResourceChange {
   permissions?: boolean;
   /** The provider-specific payload that apply sends. Absent in offline plans, which cannot be applied. */
   details?: ChangeDetails;
+  /**
+   * Makes the change wait for another identity's changes: apply makes it only after
+   * every change of `identity` in `integration` succeeded in the same apply, and
+   * reports it failed, without trying it, otherwise. Set on the delete of a role that an
+   * identity no longer uses because its role now has another name or integration, so
+   * that the old role goes only once its replacement exists.
+   */
+  onlyAfter?: { integration: string; identity: string };
 }
 
 /** An identity that the plan leaves alone, and why. */

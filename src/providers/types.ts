@@ -29,7 +29,7 @@
 
 import type { Logger } from "pino";
 
-import type { AwsIdentity, AwsIntegration, GcpIdentity, GcpIntegration, Provider } from "../config/model.js";
+import type { AwsIdentity, AwsIntegration, GcpIdentity, GcpIntegration, Integration, Provider } from "../config/model.js";
 import type { ChangeAction, ResourceChange, ResourceType } from "../plan/types.js";
 import type { AwsChangeDetails, AwsObservation } from "./aws/types.js";
 import type { GcpChangeDetails, GcpObservation } from "./gcp/types.js";
@@ -80,6 +80,13 @@ export interface DesiredIntegration<P extends Provider = Provider> {
    * changed or deleted, and `compare` must not list them as removals.
    */
   protectedNames: ReadonlySet<string>;
+  /**
+   * The integration of every valid identity of the repository that belongs to another
+   * integration, by identity name. An owned resource of such an identity is not a
+   * removal when the identity's integration in the file uses the very same resource
+   * (same account or project, same name): that integration takes it over instead.
+   */
+  elsewhere: ReadonlyMap<string, Integration>;
 }
 
 /** The cloud names of an identity's resources, as the status file stores them. */
@@ -104,6 +111,20 @@ export interface IdentityComparison {
   resources: string[];
   /** Changes that make the cloud match the file, in the order `apply` must make them. */
   changes: ResourceChange[];
+  /**
+   * A replacement of a resource that the cloud cannot change in place, such as an IAM
+   * role under another path: `changes` delete the owned resource and create it again,
+   * and stand in for the identity's other changes. The planner applies them only when
+   * deletes are allowed (`prune: true`) and the identity is installed; otherwise it
+   * applies the identity's in-place `changes` and reports `reason` as pending.
+   */
+  replacement?: { changes: ResourceChange[]; reason: string };
+  /**
+   * Differences outside the permissions that change who can use the identity, such as
+   * a trust policy or binding members added outside wid, as a clause. With
+   * `install: false` they are not removed and the identity is reported `drifted`.
+   */
+  drift?: string;
   /** Hash of the permissions in the cloud now (see `permissionsHash`), or null when absent. */
   installedHash: string | null;
   /** When the identity's role was created, as ISO 8601, or null. */
@@ -168,8 +189,17 @@ export interface ResourceOutcome {
   errorKind?: CloudErrorKind;
   /** When a created resource was created, as ISO 8601. */
   createdAt?: string;
-  /** ARN or resource name of a created resource. */
+  /** ARN or resource name of a created resource, or of the resource a failed change left in place. */
   reference?: string;
+  /**
+   * For a failed change that deleted something before it failed (a role replacement):
+   * `restored` when the previous resource was put back as observed, so the cloud is as
+   * it was before the apply (with `reference` and `createdAt` of the restored
+   * resource); `failed` when it could not be, so the resource is gone (no `reference`)
+   * or lacks its permissions (`reference` names it) until the next run. Absent for
+   * every other change.
+   */
+  rollback?: "restored" | "failed";
 }
 
 /** Tuning of `apply`. */

@@ -77,7 +77,8 @@ function bind<P extends Provider>(
       status: "observed",
       account: observation.account,
       fingerprint: observation.fingerprint,
-      compare: (desired) => adapter.compare({ integration, issuer: desired.issuer, identities: desired.identities.filter(isOfProvider), protectedNames: desired.protectedNames }, observation),
+      compare: (desired) =>
+        adapter.compare({ integration, issuer: desired.issuer, identities: desired.identities.filter(isOfProvider), protectedNames: desired.protectedNames, elsewhere: desired.elsewhere }, observation),
     },
     apply: (changes, options, logger) => adapter.apply({ integration, changes, observation, options, logger }),
   };

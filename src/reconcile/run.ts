@@ -11,7 +11,8 @@ import type { Diagnostic } from "../config/diagnostics.js";
 import { hasErrors } from "../config/diagnostics.js";
 import { loadConfig } from "../config/load.js";
 import type { ConfigModel, LoadedConfig, Settings } from "../config/model.js";
-import { headRevision } from "../git/revision.js";
+import { DEFAULT_STATUS_FILE } from "../config/model.js";
+import { localConfigRevision } from "../git/revision.js";
 import type { PlanFingerprints } from "../plan/fingerprint.js";
 import { changesFingerprint, configFingerprint, fingerprintMismatch } from "../plan/fingerprint.js";
 import { planOffline } from "../plan/offline.js";
@@ -52,10 +53,10 @@ export interface ReconcileOptions {
    */
   fingerprints?: boolean;
   /**
-   * The config revision that the plan and the status file record. Default: the HEAD
-   * commit of the git repository that contains `root`, or null outside one. The daemon
-   * passes the last commit that changed the config, so that its own status commits do
-   * not count.
+   * The config revision that the plan and the status file record. Default: the last
+   * first-parent commit that changed `root` other than its status file and is not a wid
+   * status commit (see `localConfigRevision`), or null outside a git repository. The
+   * daemon passes the revision its work folder found.
    */
   revision?: string;
   /** Apply nothing, as `suspend: true` in Settings does, even when Settings do not suspend. Default false. */
@@ -147,8 +148,10 @@ async function run(options: ReconcileOptions, logger: Logger): Promise<Reconcile
   const started = performance.now();
   const { signal } = options;
 
-  // Load and validate; without Settings nothing can be planned.
-  const [loaded, revision] = await Promise.all([loadConfig(options.root), options.revision ?? headRevision(path.resolve(options.root))]);
+  // Load and validate; without Settings nothing can be planned. The revision skips
+  // commits of the status file alone, so committing the status changes nothing.
+  const loaded = await loadConfig(options.root);
+  const revision = options.revision ?? (await localConfigRevision(path.resolve(options.root), loaded.model.settings?.statusFile ?? DEFAULT_STATUS_FILE));
   logger.debug({ identities: loaded.model.identities.size, diagnostics: loaded.diagnostics.length, revision }, "config loaded");
   const timings = { planMs: 0, applyMs: 0, statusMs: 0 };
   const result: ReconcileResult = { outcome: "invalid-config", loaded, revision, statusDiagnostics: [], statusWritten: false, suspended: false, retryable: false, timings, durationMs: 0 };

@@ -7,6 +7,7 @@ import { planWorkloads } from "../plan/semantics.js";
 import type { IdentityPlanState, Plan } from "../plan/types.js";
 import { withUnreadableIdentities } from "../plan/unreadable.js";
 import type { IdentityReference, ResourceOutcome } from "../providers/types.js";
+import { identityFactsAfter, removedFactsAfter, splitOutcomes } from "./after-apply.js";
 import { integrationStatuses } from "./integrations.js";
 import type { IdentityStatus, StatusFile } from "./types.js";
 
@@ -28,13 +29,16 @@ export interface StatusInput {
 /**
  * Builds the status file from the model, the plan and the apply outcomes. Installed and
  * desired hashes are kept apart, so a change saved with `install: false` stays
- * visible. An identity whose apply failed keeps what the cloud held before, and is
- * `failed`. Without a report, identities with planned changes are `pending-install`,
- * and removed identities waiting for a prune stay `orphaned`. Installed hashes,
- * revisions and creation times then carry over from `previous`. Invalid identities (also
- * those of unreadable files) and identities of integrations that could not be read keep
- * their previous entry. The result depends only on the inputs, so an unchanged state
- * gives an identical file.
+ * visible. Each identity records the state of the cloud after the apply (see
+ * `identityFactsAfter`): a created or replaced role's ARN and creation time, no
+ * installed permissions once a role was deleted or a create failed, and for a failed
+ * change the identity is `failed`. A failed delete of a role the identity no longer uses
+ * is named in its message without failing it. Without a report, identities with
+ * planned changes are `pending-install`, and removed identities waiting for a prune stay
+ * `orphaned`. Installed hashes, revisions and creation times then carry over from
+ * `previous`. Invalid identities (also those of unreadable files) and identities of
+ * integrations that could not be read keep their previous entry. The result depends
+ * only on the inputs, so an unchanged state gives an identical file.
  */
 export function buildStatus(input: StatusInput): StatusFile {
   const { previous, plan, report, revision } = input;
@@ -49,11 +53,14 @@ export function buildStatus(input: StatusInput): StatusFile {
     const planned = plan.identities[identity.name];
     const before = previous?.identities[identity.name];
     const integration = model.integrations.get(identity.integration);
-    const outcomes = outcomesByIdentity.get(identity.name) ?? [];
-    const failure = outcomes.find((outcome) => outcome.outcome === "failed");
+    const { current, stale } = splitOutcomes(plan, outcomesByIdentity.get(identity.name) ?? []);
+    const failure = current.find((outcome) => outcome.outcome === "failed");
+    const staleFailure = stale.find((outcome) => outcome.outcome === "failed");
     const unapplied = report === undefined ? plan.changes.find((change) => change.identity === identity.name) : undefined;
     const desiredHash = permissionsHash(identity);
-    const installedHash = installedHashAfter(planned, before, outcomes, plan, identity.name, desiredHash);
+    const beforeFacts = before === undefined ? undefined : { installedHash: before.installedHash, createdAt: before.createdAt, reference: referenceOf(before) };
+    const facts = identityFactsAfter(planned, beforeFacts, current, plan, identity.name, desiredHash);
+    const installedHash = facts.installedHash;
     let state = planned?.state ?? before?.state ?? "not-installed";
     let message = planned?.message;
     if (failure !== undefined) {
@@ -62,8 +69,9 @@ export function buildStatus(input: StatusInput): StatusFile {
     } else if (unapplied !== undefined) {
       state = "pending-install";
       message = `${unapplied.reason}; the changes are planned but not applied because ${notAppliedBecause}`;
+    } else if (staleFailure !== undefined) {
+      message = `${staleFailure.resource}, which the identity no longer uses, is kept because its delete failed: ${staleFailure.message ?? "the apply failed"}`;
     }
-    const created = outcomes.find((outcome) => outcome.type === "role" && outcome.outcome === "created");
 
     identities[identity.name] = {
       provider: identity.provider,
@@ -75,8 +83,8 @@ export function buildStatus(input: StatusInput): StatusFile {
       desiredHash,
       installedHash,
       installedRevision: installedRevisionAfter(installedHash, desiredHash, before, revision),
-      createdAt: installedHash === null ? null : (created?.createdAt ?? planned?.observed?.createdAt ?? before?.createdAt ?? null),
-      ...reference(integration, identity.name, planned?.observed?.reference, created?.reference, before),
+      createdAt: installedHash === null ? null : facts.createdAt,
+      ...reference(integration, identity.name, facts.reference),
       workloads: [],
     };
     const written = identities[identity.name];
@@ -129,14 +137,17 @@ export function buildStatus(input: StatusInput): StatusFile {
     if (model.identities.has(name) || identities[name] !== undefined) continue;
     const failure = outcomes.find((outcome) => outcome.outcome === "failed");
     if (failure === undefined) continue;
-    const before = previous?.identities[name];
+    const base = previous?.identities[name] ?? emptyEntry(failure.provider, failure.integration);
+    const left = removedFactsAfter({ installedHash: base.installedHash, createdAt: base.createdAt, reference: referenceOf(base) }, outcomes);
     identities[name] = {
-      ...(before ?? emptyEntry(failure.provider, failure.integration)),
+      ...base,
       file: null,
       state: "failed",
       message: failure.message ?? "deleting the identity's resources failed",
       install: false,
       desiredHash: null,
+      installedHash: left.installedHash,
+      createdAt: left.createdAt,
       workloads: [],
     };
   }
@@ -161,25 +172,6 @@ export function buildStatus(input: StatusInput): StatusFile {
   };
 }
 
-/** Returns the permissions hash in the cloud after apply. */
-function installedHashAfter(
-  planned: IdentityPlanState | undefined,
-  before: IdentityStatus | undefined,
-  outcomes: readonly ResourceOutcome[],
-  plan: Plan,
-  name: string,
-  desiredHash: string,
-): string | null {
-  // Not observed (integration failed or unsupported): the last known value is kept.
-  if (planned?.observed === undefined) return before?.installedHash ?? null;
-  const observed = planned.observed.installedHash;
-  if (planned.state === "conflict") return null;
-
-  const permissionChanges = plan.changes.filter((change) => change.identity === name && change.permissions === true);
-  const wrote = permissionChanges.some((change) => outcomes.some((outcome) => outcome.resource === change.resource && outcome.action === change.action && outcome.outcome !== "failed"));
-  return wrote ? desiredHash : observed;
-}
-
 /**
  * The config revision whose permissions are installed: kept while the installed hash
  * stays the same, the current revision once the cloud matches the current file, and
@@ -191,19 +183,15 @@ function installedRevisionAfter(installedHash: string | null, desiredHash: strin
   return installedHash === desiredHash ? revision : null;
 }
 
-function reference(
-  integration: Integration | undefined,
-  name: string,
-  observed: IdentityReference | undefined,
-  createdArn: string | undefined,
-  before: IdentityStatus | undefined,
-): Pick<IdentityStatus, "aws" | "gcp"> {
-  if (integration === undefined) return { ...(before?.aws !== undefined ? { aws: before.aws } : {}), ...(before?.gcp !== undefined ? { gcp: before.gcp } : {}) };
-  if (integration.provider === "aws") {
-    const aws = observed?.aws ?? before?.aws ?? { roleName: awsRoleName(integration.aws, name), roleArn: awsRoleArn(integration, name) };
-    return { aws: createdArn === undefined ? aws : { ...aws, roleArn: createdArn } };
-  }
-  return { gcp: observed?.gcp ?? before?.gcp ?? { role: gcpRoleName(integration, name), principal: gcpPrincipal(integration, name) } };
+/** The identity's cloud names: those observed or created, else those derived from the file. */
+function reference(integration: Integration | undefined, name: string, known: IdentityReference | undefined): Pick<IdentityStatus, "aws" | "gcp"> {
+  if (integration === undefined) return { ...(known?.aws !== undefined ? { aws: known.aws } : {}), ...(known?.gcp !== undefined ? { gcp: known.gcp } : {}) };
+  if (integration.provider === "aws") return { aws: known?.aws ?? { roleName: awsRoleName(integration.aws, name), roleArn: awsRoleArn(integration, name) } };
+  return { gcp: known?.gcp ?? { role: gcpRoleName(integration, name), principal: gcpPrincipal(integration, name) } };
+}
+
+function referenceOf(entry: IdentityStatus): IdentityReference {
+  return { ...(entry.aws !== undefined ? { aws: entry.aws } : {}), ...(entry.gcp !== undefined ? { gcp: entry.gcp } : {}) };
 }
 
 function groupOutcomes(outcomes: readonly ResourceOutcome[]): Map<string, ResourceOutcome[]> {

@@ -69,7 +69,7 @@ function plan(config: ConfigModel, roles: ObservedRole[], options: { provider?: 
     status: "observed",
     account: "123456789012",
     fingerprint: "sha256:test",
-    compare: (desired) => compareAws({ integration, issuer: desired.issuer, identities: desired.identities.filter((identity): identity is AwsIdentity => identity.provider === "aws"), protectedNames: desired.protectedNames }, observation),
+    compare: (desired) => compareAws({ integration, issuer: desired.issuer, identities: desired.identities.filter((identity): identity is AwsIdentity => identity.provider === "aws"), protectedNames: desired.protectedNames, elsewhere: desired.elsewhere }, observation),
   };
   return planOnline(config, options.previous, "rev2", new Map([["aws-prod", input]]));
 }
@@ -188,16 +188,45 @@ describe("online plan", () => {
     expect(result.changes[0]?.details).toMatchObject({ kind: "aws-update-role", description: "New text" });
   });
 
-  it("replaces a role whose path changed", async () => {
+  it("keeps a role whose path changed while prune is off", async () => {
     const config = await model({ "identities/a.yaml": awsIdentity("a") });
+    const role = installedRole(integrationOf(config), identity(config, "a"), { path: "/old/", arn: "arn:aws:iam::123456789012:role/old/wid-a" });
+    const result = plan(config, [role]);
+    expect(result.changes).toEqual([]);
+    expect(result.pending.map((change) => `${change.action} ${change.resource} ${change.details?.kind ?? ""}`)).toEqual(["update role/wid-a aws-replace-role"]);
+    expect(result.identities.a?.state).toBe("pending-install");
+    expect(result.identities.a?.message).toBe(
+      "rolePath changed: the role keeps its path /old/ and its ARN until it is replaced, which deletes it and so happens only with prune: true and install: true; now prune is off",
+    );
+    expect(result.identities.a?.observed?.reference.aws?.roleArn).toBe("arn:aws:iam::123456789012:role/old/wid-a");
+  });
+
+  it("updates a role in place while its replacement waits", async () => {
+    const config = await model({ "identities/a.yaml": awsIdentity("a", { actions: ["s3:PutObject"] }) });
+    const before = await model({ "identities/a.yaml": awsIdentity("a") });
+    const role = installedRole(integrationOf(before), identity(before, "a"), { path: "/old/" });
+    const result = plan(config, [role]);
+    expect(result.changes.map((change) => `${change.action} ${change.resource}`)).toEqual(["update role-policy/wid-a/wid-permissions"]);
+    expect(result.changes.some((change) => change.action === "delete")).toBe(false);
+  });
+
+  it("replaces a role whose path changed when prune is on", async () => {
+    const config = await model({ "settings.yaml": `${SETTINGS}  prune: true\n`, "identities/a.yaml": awsIdentity("a") });
     const role = installedRole(integrationOf(config), identity(config, "a"), { path: "/old/" });
     const result = plan(config, [role]);
-    expect(result.changes.map((change) => `${change.action} ${change.resource}`)).toEqual([
-      "delete role-policy/wid-a/wid-permissions",
-      "delete role/wid-a",
-      "create role/wid-a",
-      "create role-policy/wid-a/wid-permissions",
-    ]);
+    expect(result.changes.map((change) => `${change.action} ${change.resource}`)).toEqual(["update role/wid-a"]);
+    expect(result.changes[0]?.details).toMatchObject({ kind: "aws-replace-role", previous: { path: "/old/" }, create: { path: "/workload-identity/" } });
+    expect(result.changes[0]?.diff?.attributes).toEqual(["path: /old/ -> /workload-identity/ (replaced: ARN arn:aws:iam::123456789012:role/workload-identity/wid-a -> arn:aws:iam::123456789012:role/workload-identity/wid-a)"]);
+    expect(result.identities.a?.state).toBe("installed");
+  });
+
+  it("holds a path replacement with install: false", async () => {
+    const config = await model({ "settings.yaml": `${SETTINGS}  prune: true\n`, "identities/a.yaml": awsIdentity("a", { install: false }) });
+    const role = installedRole(integrationOf(config), identity(config, "a"), { path: "/old/" });
+    const result = plan(config, [role]);
+    expect(result.changes).toEqual([]);
+    expect(result.pending.map((change) => change.details?.kind)).toEqual(["aws-replace-role"]);
+    expect(result.identities.a?.state).toBe("pending-install");
   });
 
   it("reports a role left by a prefix change as orphaned", async () => {
@@ -207,16 +236,98 @@ describe("online plan", () => {
     const result = plan(config, [current, stale]);
     expect(result.changes).toEqual([]);
     expect(result.orphans[0]).toMatchObject({ identity: "a", resource: "role/old-a" });
+    expect(result.orphans[0]?.message).toBe("the identity's role now has another name because roleNamePrefix changed; the old role role/old-a is kept because prune is off");
     expect(result.identities.a?.state).toBe("installed");
+  });
+
+  it("deletes a prefix change's old role after the new one", async () => {
+    const config = await model({ "settings.yaml": `${SETTINGS}  prune: true\n`, "identities/a.yaml": awsIdentity("a") });
+    const stale = { ...installedRole(integrationOf(config), identity(config, "a")), name: "old-a", arn: "arn:aws:iam::123456789012:role/workload-identity/old-a" };
+    const result = plan(config, [stale]);
+    expect(result.changes.map((change) => `${change.action} ${change.resource}`)).toEqual([
+      "create role/wid-a",
+      "create role-policy/wid-a/wid-permissions",
+      "delete role-policy/old-a/wid-permissions",
+      "delete role/old-a",
+    ]);
+    expect(result.changes[3]?.onlyAfter).toEqual({ integration: "aws-prod", identity: "a" });
+  });
+
+  it("keeps a prefix change's old role with install: false", async () => {
+    const config = await model({ "settings.yaml": `${SETTINGS}  prune: true\n`, "identities/a.yaml": awsIdentity("a", { install: false }) });
+    const stale = { ...installedRole(integrationOf(config), identity(config, "a")), name: "old-a", arn: "arn:aws:iam::123456789012:role/workload-identity/old-a" };
+    const result = plan(config, [stale]);
+    expect(result.changes).toEqual([]);
+    expect(result.orphans[0]?.message).toBe("the identity's role now has another name because roleNamePrefix changed; the old role role/old-a is kept because install is false, so the new one is not installed");
+  });
+
+  it("keeps a prefix change's old role when the new name conflicts", async () => {
+    const config = await model({ "settings.yaml": `${SETTINGS}  prune: true\n`, "identities/a.yaml": awsIdentity("a") });
+    const owned = installedRole(integrationOf(config), identity(config, "a"));
+    const stale = { ...owned, name: "old-a", arn: "arn:aws:iam::123456789012:role/workload-identity/old-a" };
+    const unowned = { ...owned, tags: {} };
+    const result = plan(config, [stale, unowned]);
+    expect(result.changes).toEqual([]);
+    expect(result.identities.a?.state).toBe("conflict");
+    expect(result.orphans[0]?.message).toContain("the old role role/old-a is kept because the new one will not be installed by this apply (the identity is conflict)");
+  });
+
+  it("names another issuer's role a conflict", async () => {
+    const config = await model({ "settings.yaml": `${SETTINGS}  prune: true\n`, "identities/a.yaml": awsIdentity("a") });
+    const role = installedRole(integrationOf(config), identity(config, "a"), { tags: { "wid:managed-by": "wid", "wid:integration": "aws-prod", "wid:identity": "a", "wid:issuer-sha256": "0123456789abcdef" } });
+    const result = plan(config, [role]);
+    expect(result.changes).toEqual([]);
+    expect(result.identities.a?.state).toBe("conflict");
+    expect(result.conflicts[0]?.message).toContain("role wid-a is managed by wid for another issuer (tag wid:issuer-sha256=0123456789abcdef");
+  });
+
+  it("never removes another issuer's role", async () => {
+    const config = await model({ "settings.yaml": `${SETTINGS}  prune: true\n`, "identities/a.yaml": awsIdentity("a") });
+    const other = await model({ "identities/b.yaml": awsIdentity("b") });
+    const role = installedRole(integrationOf(other), identity(other, "b"), { tags: { "wid:managed-by": "wid", "wid:integration": "aws-prod", "wid:identity": "b", "wid:issuer-sha256": "0123456789abcdef" } });
+    const result = plan(config, [installedRole(integrationOf(config), identity(config, "a")), role]);
+    expect(result.changes).toEqual([]);
+    expect(result.orphans).toEqual([]);
+  });
+
+  it("removes an untagged-issuer role that trusts this issuer", async () => {
+    const config = await model({ "settings.yaml": `${SETTINGS}  prune: true\n`, "identities/a.yaml": awsIdentity("a") });
+    const other = await model({ "identities/b.yaml": awsIdentity("b") });
+    const legacy = installedRole(integrationOf(other), identity(other, "b"), { tags: { "wid:managed-by": "wid", "wid:integration": "aws-prod", "wid:identity": "b" } });
+    const foreignTrust = { ...legacy, name: "wid-c", tags: { ...legacy.tags, "wid:identity": "c" }, trustPolicy: decodePolicyDocument('{"Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::123456789012:oidc-provider/other.example.com"},"Action":"sts:AssumeRoleWithWebIdentity"}]}') };
+    const result = plan(config, [installedRole(integrationOf(config), identity(config, "a")), legacy, foreignTrust]);
+    expect(result.changes.map((change) => `${change.action} ${change.resource}`)).toEqual(["delete role-policy/wid-b/wid-permissions", "delete role/wid-b"]);
+  });
+
+  it("adds the issuer tag to a role tagged before it existed", async () => {
+    const config = await model({ "identities/a.yaml": awsIdentity("a") });
+    const role = installedRole(integrationOf(config), identity(config, "a"));
+    const { "wid:issuer-sha256": _issuer, ...legacyTags } = role.tags;
+    const result = plan(config, [{ ...role, tags: legacyTags }]);
+    expect(result.changes.map((change) => `${change.action} ${change.resource}`)).toEqual(["update role/wid-a"]);
+    expect(result.changes[0]?.diff?.attributes).toEqual([expect.stringMatching(/^tag wid:issuer-sha256: \(none\) -> [0-9a-f]{16}$/)]);
   });
 
   it("never plans for a role of another integration", async () => {
     const config = await model({ "identities/a.yaml": awsIdentity("a") });
-    const role = installedRole(integrationOf(config), identity(config, "a"), { tags: { "wid:managed-by": "wid", "wid:integration": "aws-staging" } });
+    const role = installedRole(integrationOf(config), identity(config, "a"), {
+      tags: { "wid:managed-by": "wid", "wid:integration": "aws-staging" },
+      trustPolicy: decodePolicyDocument('{"Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::123456789012:oidc-provider/other.example.com"},"Action":"sts:AssumeRoleWithWebIdentity"}]}'),
+    });
     const result = plan(config, [role]);
     expect(result.changes).toEqual([]);
     expect(result.identities.a?.state).toBe("conflict");
     expect(result.conflicts[0]?.message).toContain("is managed by wid integration aws-staging");
+  });
+
+  it("takes over the role of an identity moved from another integration", async () => {
+    const config = await model({ "identities/a.yaml": awsIdentity("a") });
+    const role = installedRole(integrationOf(config), identity(config, "a"));
+    const moved = { ...role, tags: { ...role.tags, "wid:integration": "aws-staging" } };
+    const result = plan(config, [moved]);
+    expect(result.identities.a?.state).toBe("installed");
+    expect(result.changes.map((change) => `${change.action} ${change.resource}`)).toEqual(["update role/wid-a"]);
+    expect(result.changes[0]?.diff?.attributes).toEqual(["tag wid:integration: aws-staging -> aws-prod"]);
   });
 
   it("never deletes the role of an invalid identity", async () => {

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 
 import type { FakeGcp } from "../support/fake-gcp.js";
 import { startFakeGcp } from "../support/fake-gcp.js";
+import { issuerDigest } from "../../src/providers/ownership.js";
 import { createRepo, ISSUER, principal, readStatus, removeRepo, run, writeCounts } from "./helpers.js";
 
 const PROJECT = { projectId: "wid-test-project", projectNumber: "123456789012" };
@@ -50,7 +51,7 @@ describe("Google Cloud install", () => {
 
     const pool = fake.pool(PROJECT.projectId, "wid-pool");
     expect(pool?.state).toBe("ACTIVE");
-    expect(pool?.description).toMatch(/^Managed by wid for integration gcp-prod\./);
+    expect(pool?.description).toMatch(/^Managed by wid for integration gcp-prod, issuer [0-9a-f]{16}\./);
 
     const provider = fake.provider(PROJECT.projectId, "wid-pool", "wid-issuer");
     expect(provider?.attributeMapping).toEqual({ "google.subject": "assertion.sub" });
@@ -62,7 +63,7 @@ describe("Google Cloud install", () => {
     const role = fake.role(PROJECT.projectId, "wid_bigquery_reader");
     expect(role?.includedPermissions).toEqual(["bigquery.jobs.create", "bigquery.tables.getData", "bigquery.tables.list"]);
     expect(role?.title).toBe("wid bigquery-reader");
-    expect(role?.description).toBe("Managed by wid for integration gcp-prod. Read BigQuery tables");
+    expect(role?.description).toBe(`Managed by wid for integration gcp-prod, issuer ${issuerDigest(ISSUER)}. Read BigQuery tables`);
     expect(role?.stage).toBe("GA");
 
     const bindings = fake.policy(PROJECT.projectId).bindings;

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 import type { FakeGcp, StoredBinding } from "../support/fake-gcp.js";
 import { startFakeGcp } from "../support/fake-gcp.js";
-import { createRepo, principal, removeRepo, run } from "./helpers.js";
+import { createRepo, principal, readStatus, removeRepo, run, writeIdentity, writeIntegration } from "./helpers.js";
 
 const PROJECT = { projectId: "wid-test-project", projectNumber: "123456789012" };
 const CONDITIONAL: StoredBinding = {
@@ -77,23 +77,73 @@ describe("Google Cloud project policy", () => {
     expect((await run(fake, repo, "plan")).outcome).toBe("no-changes");
   });
 
-  it("extends the unconditional binding only", async () => {
+  it("binds wid's role to its principal alone", async () => {
     await run(fake, repo, "apply");
     const role = "projects/wid-test-project/roles/wid_reader";
-    // Someone else adds a member to wid's role, and a conditional binding of it.
+    // Someone else adds members to wid's role, and a conditional binding of it.
     fake.setBindings(PROJECT.projectId, [
       ...UNRELATED,
-      { role, members: ["user:someone@example.com"] },
-      { role, members: [principal(PROJECT, "reader")], condition: { expression: "false", title: "never" } },
+      { role, members: [principal(PROJECT, "reader"), "allUsers", "principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/wid-pool/*"] },
+      { role, members: ["user:someone@example.com"], condition: { expression: "true", title: "always" } },
       { role: "projects/wid-test-project/roles/wid_writer", members: [principal(PROJECT, "writer")] },
     ]);
 
     const planned = await run(fake, repo, "plan");
-    expect(planned.plan?.changes.map((change) => `${change.action} ${change.resource}`)).toEqual(["create role-binding/wid_reader"]);
+    expect(planned.outcome).toBe("changes");
+    expect(planned.plan?.changes.map((change) => `${change.action} ${change.resource}`)).toEqual(["update role-binding/wid_reader"]);
+    expect(planned.plan?.changes[0]?.diff?.attributes).toEqual([
+      "member - allUsers",
+      "member - principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/wid-pool/*",
+      "conditional binding - always",
+    ]);
     expect((await run(fake, repo, "apply")).outcome).toBe("applied");
 
     const bindings = fake.policy(PROJECT.projectId).bindings;
-    expect(bindings).toContainEqual({ role, members: ["user:someone@example.com", principal(PROJECT, "reader")] });
-    expect(bindings).toContainEqual({ role, members: [principal(PROJECT, "reader")], condition: { expression: "false", title: "never" } });
+    expect(bindings.filter((binding) => binding.role === role)).toEqual([{ role, members: [principal(PROJECT, "reader")] }]);
+    for (const binding of UNRELATED) expect(bindings).toContainEqual(binding);
+    expect((await run(fake, repo, "plan")).outcome).toBe("no-changes");
+  });
+
+  it("reports foreign members as drift with install: false", async () => {
+    await run(fake, repo, "apply");
+    const role = "projects/wid-test-project/roles/wid_reader";
+    await writeIdentity(repo, { name: "reader", permissions: ["storage.objects.get"], install: false }, "gcp-prod");
+    fake.setBindings(PROJECT.projectId, [
+      ...UNRELATED,
+      { role, members: [principal(PROJECT, "reader"), "allUsers"] },
+      { role: "projects/wid-test-project/roles/wid_writer", members: [principal(PROJECT, "writer")] },
+    ]);
+    fake.resetCalls();
+
+    const applied = await run(fake, repo, "apply");
+    expect(applied.plan?.pending.map((change) => `${change.action} ${change.resource}`)).toEqual(["update role-binding/wid_reader"]);
+    expect(fake.writes()).toEqual([]);
+    const status = await readStatus(repo);
+    expect(status.identities.reader?.state).toBe("drifted");
+    expect(status.identities.reader?.message).toBe(
+      "the binding of the custom role was changed outside wid: a member was added to it (allUsers), and install is false, so wid does not restore it",
+    );
+  });
+
+  it("never touches bindings of roles it does not own", async () => {
+    const role = "projects/wid-test-project/roles/wid_reader";
+    fake.seedRole(PROJECT.projectId, { roleId: "wid_reader", description: "hand-made", permissions: ["storage.objects.get"] });
+    fake.setBindings(PROJECT.projectId, [...UNRELATED, { role, members: ["allUsers"] }]);
+
+    const applied = await run(fake, repo, "apply");
+    expect(applied.plan?.identities.reader?.state).toBe("conflict");
+    expect(applied.plan?.changes.some((change) => change.identity === "reader")).toBe(false);
+    expect(fake.policy(PROJECT.projectId).bindings).toContainEqual({ role, members: ["allUsers"] });
+  });
+
+  it("removes the old pool's principal after a poolId change", async () => {
+    await run(fake, repo, "apply");
+    await writeIntegration(repo, { name: "gcp-prod", project: PROJECT, poolId: "new-pool" });
+
+    const applied = await run(fake, repo, "apply");
+    expect(applied.outcome).toBe("applied");
+    const reader = fake.policy(PROJECT.projectId).bindings.filter((binding) => binding.role === "projects/wid-test-project/roles/wid_reader");
+    expect(reader).toEqual([{ role: "projects/wid-test-project/roles/wid_reader", members: [principal(PROJECT, "reader", "new-pool")] }]);
+    expect((await run(fake, repo, "plan")).outcome).toBe("no-changes");
   });
 });

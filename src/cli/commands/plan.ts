@@ -5,7 +5,7 @@ import { Option } from "commander";
 
 import { hasErrors } from "../../config/diagnostics.js";
 import { loadConfig } from "../../config/load.js";
-import { headRevision } from "../../git/revision.js";
+import { localConfigRevision } from "../../git/revision.js";
 import { planOffline } from "../../plan/offline.js";
 import { serializeSavedPlan } from "../../plan/saved.js";
 import type { Plan } from "../../plan/types.js";
@@ -54,7 +54,7 @@ export function registerPlan(program: Command): void {
         if (settings === undefined) throw new CliError(noSettingsMessage(hasErrors(loaded.diagnostics), loaded.diagnostics.length));
         const { status, diagnostics } = await readStatusFile(root, settings.statusFile);
         for (const diagnostic of diagnostics) console.error(formatDiagnostic(diagnostic, display));
-        plan = planOffline(loaded.model, status, await headRevision(root));
+        plan = planOffline(loaded.model, status, await localConfigRevision(root, settings.statusFile));
         statusFile = settings.statusFile;
         configErrors = hasErrors(loaded.diagnostics);
         if (options.out !== undefined) await writeFile(options.out, serializeSavedPlan(plan, root, null), "utf8");

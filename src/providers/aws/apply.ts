@@ -101,7 +101,7 @@ function groupByRole(changes: readonly ResourceChange[]): ResourceChange[][] {
 function needsProvider(change: ResourceChange): boolean {
   const details = change.details;
   if (details === undefined) return false;
-  return details.kind === "aws-create-role" || (details.kind === "aws-update-role" && details.trustPolicy !== null);
+  return details.kind === "aws-create-role" || details.kind === "aws-replace-role" || (details.kind === "aws-update-role" && details.trustPolicy !== null);
 }
 
 async function runConcurrently(groups: readonly ResourceChange[][], context: WriteContext): Promise<ResourceOutcome[]> {
@@ -132,7 +132,8 @@ async function runChange(change: ResourceChange, context: WriteContext): Promise
   try {
     const result = await writeChange(change, context);
     const outcome: ResourceOutcome = { ...base(change), outcome: result.outcome ?? DONE[change.action], ...result.facts };
-    context.logger.info({ identity: change.identity, resource: change.resource, outcome: outcome.outcome }, "resource applied");
+    if (outcome.outcome === "failed") context.logger.error({ identity: change.identity, resource: change.resource, rollback: outcome.rollback, err: outcome.message }, "resource failed");
+    else context.logger.info({ identity: change.identity, resource: change.resource, outcome: outcome.outcome }, "resource applied");
     return outcome;
   } catch (error) {
     const converted = error instanceof CloudError ? error : convertAwsError(error, { integration: context.integration.name, call: "iam", identity: change.identity, resource: change.resource });

@@ -1,4 +1,5 @@
-import type { AwsIdentity, AwsIntegration } from "../../config/model.js";
+import type { AwsIdentity, AwsIntegration, Integration } from "../../config/model.js";
+import { awsRoleName } from "../../config/names.js";
 import { hashText } from "../../plan/hash.js";
 import type { ChangeAction, ResourceChange, ResourceDiff, ResourceType } from "../../plan/types.js";
 import type {
@@ -16,7 +17,10 @@ import { desiredOidcProvider, desiredRole } from "./desired.js";
 import { checkOidcProviderLimits, checkRoleLimits } from "./limits.js";
 import { diffPolicies } from "./policy-diff.js";
 import { oidcProviderResource, POLICY_NAME, rolePolicyResource, roleResource } from "./resources.js";
-import { DESCRIPTION_TAG, IDENTITY_TAG, INTEGRATION_TAG, isOwned, OWNER_TAG } from "./tags.js";
+import { issuerDigest } from "../ownership.js";
+import { roleIssuer } from "./ownership.js";
+import { DESCRIPTION_TAG, IDENTITY_TAG, INTEGRATION_TAG, ISSUER_TAG, isOwned, OWNER_TAG } from "./tags.js";
+import { oidcProviderArn } from "./trust.js";
 import type { AwsChangeDetails, AwsObservation, AwsTag, ObservedRole } from "./types.js";
 
 /**
@@ -38,7 +42,7 @@ export function compareAws(desired: DesiredIntegration<"aws">, observation: AwsO
   return {
     integration: compareOidcProvider(integration, issuer, observation),
     identities,
-    removals: findRemovals(integration, observation, desiredRoleNames, desired.protectedNames),
+    removals: findRemovals(integration, desired, observation, desiredRoleNames),
   };
 }
 
@@ -114,29 +118,76 @@ function compareIdentity(integration: AwsIntegration, identity: AwsIdentity, wan
   if (role === undefined) {
     return { ...base, status: "absent", changes: createChanges(integration, want, "the role does not exist yet") };
   }
-  if (!owned) {
-    return {
-      ...base,
-      status: "conflict",
-      message: `role ${want.roleName} exists in account ${integration.aws.accountId} without wid's ownership tag ${OWNER_TAG.Key}=${OWNER_TAG.Value}; wid leaves it untouched. Delete or rename it, or tag it ${OWNER_TAG.Key}=${OWNER_TAG.Value} to let wid manage it (wid then overwrites its trust and permissions)`,
-      changes: [],
-    };
+  const conflict = ownershipConflict(integration, role, want);
+  if (conflict !== undefined) return { ...base, installedHash: null, createdAt: null, status: "conflict", message: conflict, changes: [] };
+
+  const inPlace = [...roleUpdate(integration, role, want), ...policyChanges(integration, role, want)];
+  const drift = roleDrift(role, want);
+  const comparison: IdentityComparison = { ...base, status: "present", changes: inPlace, ...(drift !== undefined ? { drift } : {}) };
+  if (role.path === want.path) return comparison;
+
+  // IAM cannot move a role, and a role name is unique in the account whatever its path,
+  // so a new path means deleting the role and creating it again: never without prune.
+  const reason = `the role is under path ${role.path} but the integration's rolePath is ${want.path}; IAM cannot move a role, so it is replaced (deleted and created again under the new path, which changes its ARN)`;
+  const pendingReason = `rolePath changed: the role keeps its path ${role.path} and its ARN until it is replaced, which deletes it and so happens only with prune: true and install: true`;
+  return { ...comparison, replacement: { changes: [replaceChange(integration, role, want, reason)], reason: pendingReason } };
+}
+
+/**
+ * Explains why an existing role of the identity's name is not wid's to change, or
+ * returns undefined when it is. A role is wid's when it carries the ownership tag and
+ * belongs to this issuer (or predates the issuer tag). It must also be tagged for this
+ * integration, for no integration, or for another integration of this issuer, which
+ * hands it over.
+ */
+function ownershipConflict(integration: AwsIntegration, role: ObservedRole, want: DesiredRole): string | undefined {
+  const { accountId } = integration.aws;
+  if (!isOwned(role.tags)) {
+    return `role ${want.roleName} exists in account ${accountId} without wid's ownership tag ${OWNER_TAG.Key}=${OWNER_TAG.Value}; wid leaves it untouched. Delete or rename it, or tag it ${OWNER_TAG.Key}=${OWNER_TAG.Value} to let wid manage it (wid then overwrites its trust and permissions)`;
+  }
+  const issuer = roleIssuer(role, want.issuerDigest, want.providerArn);
+  if (issuer === "other") {
+    return `role ${want.roleName} is managed by wid for another issuer (tag ${ISSUER_TAG}=${role.tags[ISSUER_TAG] ?? ""}; this repository's issuer gives ${want.issuerDigest}), so another config repository manages it; wid leaves it untouched. Give the integrations of the two repositories different roleNamePrefix values. If this repository's issuer changed, tag the role ${ISSUER_TAG}=${want.issuerDigest} to let wid manage it again`;
   }
   const owner = role.tags[INTEGRATION_TAG];
-  if (owner !== undefined && owner !== integration.name) {
-    return {
-      ...base,
-      status: "conflict",
-      message: `role ${want.roleName} is managed by wid integration ${owner}, not ${integration.name}; give the integrations different roleNamePrefix values or remove the identity from one of them`,
-      changes: [],
-    };
-  }
+  if (owner === undefined || owner === integration.name || issuer === "this") return undefined;
+  return `role ${want.roleName} is managed by wid integration ${owner}, not ${integration.name}, and names no issuer that ties it to this repository; give the integrations different roleNamePrefix values, or remove the identity from one of them`;
+}
 
-  if (role.path !== want.path) {
-    const reason = `the role is under path ${role.path} but the integration's rolePath is ${want.path}; IAM cannot move a role, so it is replaced and its ARN changes`;
-    return { ...base, status: "present", changes: [...deleteChanges(integration, role, identity.name, reason), ...createChanges(integration, want, reason)] };
-  }
-  return { ...base, status: "present", changes: [...roleUpdate(integration, role, want), ...policyChanges(integration, role, want)] };
+/** Differences that change who can assume the role or what else it may do, as a clause. */
+function roleDrift(role: ObservedRole, want: DesiredRole): string | undefined {
+  const found: string[] = [];
+  if (!role.trustPolicy.ok || canonicalPolicyJson(role.trustPolicy.value) !== canonicalPolicyJson(want.trustPolicy)) found.push("its trust policy differs from the one wid writes");
+  if (role.attachedPolicies.length > 0) found.push(`managed policies were attached (${role.attachedPolicies.join(", ")})`);
+  const extra = [...role.inlinePolicies.keys()].filter((name) => name !== want.policyName);
+  if (extra.length > 0) found.push(`inline policies were added (${extra.join(", ")})`);
+  return found.length === 0 ? undefined : `the role was changed outside wid: ${found.join("; ")}`;
+}
+
+/** Plans the replacement of a role under another path, with what is needed to put it back if the new one cannot be created. */
+function replaceChange(integration: AwsIntegration, role: ObservedRole, want: DesiredRole, reason: string): ResourceChange {
+  const readable = (document: DecodedDocument | undefined): string | undefined => (document?.ok === true ? JSON.stringify(document.value) : undefined);
+  const inlinePolicies = [...role.inlinePolicies].map(([policyName, document]) => ({ policyName, document: readable(document) ?? null }));
+  const details: AwsChangeDetails = {
+    kind: "aws-replace-role",
+    roleName: want.roleName,
+    previous: {
+      path: role.path,
+      arn: role.arn,
+      trustPolicy: readable(role.trustPolicy) ?? want.trustPolicyText,
+      permissionsBoundary: role.permissionsBoundary,
+      tags: Object.entries(role.tags).map(([Key, Value]) => ({ Key, Value })),
+      inlinePolicies,
+      attachedPolicies: [...role.attachedPolicies],
+      instanceProfiles: [...role.instanceProfiles],
+    },
+    create: { roleName: want.roleName, path: want.path, trustPolicy: want.trustPolicyText, description: want.description, permissionsBoundary: want.permissionsBoundary, tags: want.tags },
+    policy: { policyName: want.policyName, document: want.policyText },
+  };
+  const replaced = change("update", "role", roleResource(want.roleName), integration, want.identity, reason, details);
+  replaced.permissions = true;
+  replaced.diff = { attributes: [`path: ${role.path} -> ${want.path} (replaced: ARN ${role.arn} -> ${want.arn})`] };
+  return replaced;
 }
 
 function createChanges(integration: AwsIntegration, want: DesiredRole, reason: string): ResourceChange[] {
@@ -245,21 +296,22 @@ function deleteChanges(integration: AwsIntegration, role: ObservedRole, identity
 }
 
 /**
- * Roles that this integration owns (ownership tag and integration tag) but that no
- * desired identity uses: the identity was removed, renamed, or moved, or the prefix
- * changed. Roles of protected (invalid) identities are left out.
+ * Roles that this integration owns (ownership tag, integration tag and this issuer) but
+ * that no desired identity uses: the identity was removed, renamed, or moved, or the
+ * prefix changed. Left out are roles of protected (invalid) identities, and roles of
+ * another issuer or of an unknown one (see `roleIssuer`). So are the roles of identities
+ * that moved to another integration of the same account under the same role name,
+ * because that integration takes them over.
  */
-function findRemovals(
-  integration: AwsIntegration,
-  observation: AwsObservation,
-  desiredRoleNames: ReadonlySet<string>,
-  protectedNames: ReadonlySet<string>,
-): Map<string, IdentityRemoval> {
+function findRemovals(integration: AwsIntegration, desired: DesiredIntegration<"aws">, observation: AwsObservation, desiredRoleNames: ReadonlySet<string>): Map<string, IdentityRemoval> {
   const removals = new Map<string, IdentityRemoval>();
+  const digest = issuerDigest(desired.issuer);
+  const providerArn = oidcProviderArn(observation.partition, integration.aws.accountId, desired.issuer);
   for (const role of observation.roles.values()) {
     if (!isOwned(role.tags) || role.tags[INTEGRATION_TAG] !== integration.name || desiredRoleNames.has(role.name)) continue;
+    if (roleIssuer(role, digest, providerArn) !== "this") continue;
     const identity = role.tags[IDENTITY_TAG] ?? role.name.slice(integration.aws.roleNamePrefix.length);
-    if (protectedNames.has(identity)) continue;
+    if (desired.protectedNames.has(identity) || isTakenOver(integration, role, desired.elsewhere.get(identity), identity)) continue;
     removals.set(role.name, {
       identity,
       changes: deleteChanges(integration, role, identity, "wid owns the role, but no identity file of the integration uses it"),
@@ -269,6 +321,11 @@ function findRemovals(
     });
   }
   return removals;
+}
+
+/** Tests whether `target`, the identity's integration now, uses this very role: same account and same role name. */
+function isTakenOver(integration: AwsIntegration, role: ObservedRole, target: Integration | undefined, identity: string): boolean {
+  return target?.provider === "aws" && target.aws.accountId === integration.aws.accountId && awsRoleName(target.aws, identity) === role.name;
 }
 
 function change(

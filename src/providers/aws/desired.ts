@@ -1,6 +1,7 @@
 import type { AwsIdentity, AwsIntegration, PolicyDocument } from "../../config/model.js";
 import { awsRoleName } from "../../config/names.js";
 import { AWS_AUDIENCE } from "../../credentials/layout.js";
+import { issuerDigest } from "../ownership.js";
 import { POLICY_NAME } from "./resources.js";
 import { roleTags, OWNER_TAG } from "./tags.js";
 import { oidcProviderArn, providerUrl, trustPolicy } from "./trust.js";
@@ -12,6 +13,10 @@ export interface DesiredRole {
   roleName: string;
   path: string;
   arn: string;
+  /** ARN of the OIDC provider the trust policy names. */
+  providerArn: string;
+  /** Value of the issuer tag: `issuerDigest(Settings.issuer)`. */
+  issuerDigest: string;
   trustPolicy: PolicyDocument;
   /** `trustPolicy` as the compact JSON text that is sent. */
   trustPolicyText: string;
@@ -44,11 +49,13 @@ export function desiredRole(integration: AwsIntegration, identity: AwsIdentity, 
     roleName,
     path: integration.aws.rolePath,
     arn: `arn:${partition}:iam::${integration.aws.accountId}:role${integration.aws.rolePath}${roleName}`,
+    providerArn,
+    issuerDigest: issuerDigest(issuer),
     trustPolicy: trust,
     trustPolicyText: JSON.stringify(trust),
     description,
     permissionsBoundary: integration.aws.permissionsBoundary ?? null,
-    tags: roleTags(integration.name, identity.name, description),
+    tags: roleTags(integration.name, identity.name, description, issuerDigest(issuer)),
     policyName: POLICY_NAME,
     policy: identity.aws.policy,
     policyText: JSON.stringify(identity.aws.policy),

@@ -16,6 +16,14 @@ export const INTEGRATION_TAG = "wid:integration";
 export const IDENTITY_TAG = "wid:identity";
 
 /**
+ * The issuer whose tokens the role trusts, as `issuerDigest(Settings.issuer)`. Two config
+ * repositories have two issuers, so a role tagged with another digest is a conflict even
+ * when its integration tag names an integration of this repository. Roles written
+ * before this tag existed lack it; see `roleIssuer` for how those are read.
+ */
+export const ISSUER_TAG = "wid:issuer-sha256";
+
+/**
  * The first 16 hex digits of the sha256 of the role's description as wid last wrote it.
  * `GetAccountAuthorizationDetails` does not return descriptions, so this tag is how a
  * changed `metadata.description` is noticed without a `GetRole` per role.
@@ -27,12 +35,13 @@ export function isOwned(tags: Readonly<Record<string, string>>): boolean {
   return tags[OWNER_TAG.Key] === OWNER_TAG.Value;
 }
 
-/** Returns the tags wid sets on an identity's role. */
-export function roleTags(integration: string, identity: string, description: string | null): AwsTag[] {
+/** Returns the tags wid sets on an identity's role; `issuer` is the value of {@link ISSUER_TAG}. */
+export function roleTags(integration: string, identity: string, description: string | null, issuer: string): AwsTag[] {
   return [
     OWNER_TAG,
     { Key: INTEGRATION_TAG, Value: integration },
     { Key: IDENTITY_TAG, Value: identity },
+    { Key: ISSUER_TAG, Value: issuer },
     { Key: DESCRIPTION_TAG, Value: descriptionDigest(description) },
   ];
 }

@@ -87,6 +87,16 @@ export type AwsChangeDetails =
       /** Managed policies attached outside wid, to detach. */
       detachPolicies: string[];
     }
+  | {
+      kind: "aws-replace-role";
+      roleName: string;
+      /** The role as observed, put back when the replacement fails. */
+      previous: RoleSnapshot;
+      /** The role to create under its new path. */
+      create: Omit<Extract<AwsChangeDetails, { kind: "aws-create-role" }>, "kind">;
+      /** The inline policy to put on the new role. */
+      policy: { policyName: string; document: string };
+    }
   | { kind: "aws-put-role-policy"; roleName: string; policyName: string; document: string }
   | { kind: "aws-delete-role-policy"; roleName: string; policyName: string }
   | {
@@ -96,3 +106,21 @@ export type AwsChangeDetails =
       detachPolicies: string[];
       instanceProfiles: string[];
     };
+
+/**
+ * What a role held when it was observed, as the JSON text to send back: enough to
+ * create it again when a replacement fails. IAM's account details omit the description
+ * and the maximum session duration, so a restored role gets the file's description and
+ * IAM's default duration.
+ */
+export interface RoleSnapshot {
+  path: string;
+  arn: string;
+  trustPolicy: string;
+  permissionsBoundary: string | null;
+  tags: AwsTag[];
+  /** Every inline policy; `document` is null for one that could not be read, which is deleted but cannot be put back. */
+  inlinePolicies: { policyName: string; document: string | null }[];
+  attachedPolicies: string[];
+  instanceProfiles: string[];
+}

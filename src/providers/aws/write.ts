@@ -18,20 +18,48 @@ import {
 } from "@aws-sdk/client-iam";
 
 import type { ResourceChange } from "../../plan/types.js";
-import type { ChangeDetails, OutcomeKind } from "../types.js";
+import type { ChangeDetails, OutcomeKind, ResourceOutcome } from "../types.js";
 import { CloudError } from "../types.js";
 import type { WriteContext } from "./apply.js";
 import { retryWhileTransient } from "./consistency.js";
 import { awsErrorCode, convertAwsError, isInvalidPrincipal } from "./errors.js";
 import type { LimitViolation } from "./limits.js";
 import { checkOidcProviderLimits, checkRoleLimits, checkTags, IAM_LIMITS, sizeWithoutWhitespace } from "./limits.js";
+import { replaceRole } from "./replace.js";
 import { isOwned, tagRecord } from "./tags.js";
 import type { AwsChangeDetails } from "./types.js";
 
-/** What a write learned: a different outcome than the planned action's, and facts for the status. */
+/**
+ * What a write learned: a different outcome than the planned action's, and facts for
+ * the status. A write that fails after it changed something returns `failed` with the
+ * facts of what it left, instead of throwing.
+ */
 export interface WriteResult {
   outcome?: OutcomeKind;
-  facts: { createdAt?: string; reference?: string; message?: string };
+  facts: Pick<ResourceOutcome, "createdAt" | "reference" | "message" | "errorKind" | "rollback">;
+}
+
+/** Sends one IAM call, retrying while `transient` (or IAM's eventual consistency) accepts its error; throws a {@link CloudError}. */
+export type AwsSend = <T>(call: string, attempt: () => Promise<T>, transient?: (error: unknown) => boolean) => Promise<T>;
+
+/**
+ * Returns the sender of a change's calls: it waits out IAM's eventual consistency
+ * (an OIDC provider not known yet, `ConcurrentModification`, and what `transient`
+ * accepts) and converts errors once. Waits end early when `context.options.signal` aborts.
+ */
+export function awsSender(change: ResourceChange, context: WriteContext): AwsSend {
+  return async <T>(call: string, attempt: () => Promise<T>, transient: (error: unknown) => boolean = () => false): Promise<T> => {
+    const isTransient = (error: unknown): boolean =>
+      (isInvalidPrincipal(error) && !context.principalWait.exhausted) || awsErrorCode(error) === "ConcurrentModification" || transient(error);
+    try {
+      return await retryWhileTransient(attempt, isTransient, context.options.consistencyWait, (error, delayMs, attemptNumber) => {
+        context.logger.warn({ identity: change.identity, resource: change.resource, call, code: awsErrorCode(error), delayMs, attempt: attemptNumber }, "waiting for IAM eventual consistency");
+      }, context.options.signal);
+    } catch (error) {
+      if (isInvalidPrincipal(error)) context.principalWait.exhausted = true;
+      throw convertAwsError(error, { integration: context.integration.name, call, identity: change.identity, resource: change.resource });
+    }
+  };
 }
 
 /**
@@ -46,18 +74,7 @@ export async function writeChange(change: ResourceChange, context: WriteContext)
   rejectOverLimit(change, details, context);
 
   const iam = context.clients.iam;
-  const send = async <T>(call: string, attempt: () => Promise<T>, transient: (error: unknown) => boolean = () => false): Promise<T> => {
-    const isTransient = (error: unknown): boolean =>
-      (isInvalidPrincipal(error) && !context.principalWait.exhausted) || awsErrorCode(error) === "ConcurrentModification" || transient(error);
-    try {
-      return await retryWhileTransient(attempt, isTransient, context.options.consistencyWait, (error, delayMs, attemptNumber) => {
-        context.logger.warn({ identity: change.identity, resource: change.resource, call, code: awsErrorCode(error), delayMs, attempt: attemptNumber }, "waiting for IAM eventual consistency");
-      }, context.options.signal);
-    } catch (error) {
-      if (isInvalidPrincipal(error)) context.principalWait.exhausted = true;
-      throw convertAwsError(error, { integration: context.integration.name, call, identity: change.identity, resource: change.resource });
-    }
-  };
+  const send = awsSender(change, context);
   // A delete of something already gone has the outcome it asked for.
   const ignoreMissing = async (call: string, attempt: () => Promise<unknown>): Promise<void> => {
     try {
@@ -130,6 +147,8 @@ export async function writeChange(change: ResourceChange, context: WriteContext)
         await send("iam:UntagRole", () => iam.send(new UntagRoleCommand({ RoleName: details.roleName, TagKeys: details.tagsToRemove })));
       }
       return { facts: {} };
+    case "aws-replace-role":
+      return replaceRole(change, details, context);
     case "aws-put-role-policy":
       // Right after CreateRole, IAM may not see the role yet.
       await send(
@@ -158,7 +177,7 @@ async function adoptConcurrentProvider(
   change: ResourceChange,
   arn: string,
   context: WriteContext,
-  send: <T>(call: string, attempt: () => Promise<T>) => Promise<T>,
+  send: AwsSend,
 ): Promise<WriteResult> {
   const response = await send("iam:GetOpenIDConnectProvider", () => context.clients.iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn })));
   if (!isOwned(tagRecord(response.Tags))) {
@@ -186,6 +205,9 @@ function rejectOverLimit(change: ResourceChange, details: AwsChangeDetails, cont
       break;
     case "aws-create-role":
       violations = checkRoleLimits({ ...details, policyName: "", policy: "" });
+      break;
+    case "aws-replace-role":
+      violations = checkRoleLimits({ ...details.create, policyName: details.policy.policyName, policy: details.policy.document });
       break;
     case "aws-update-role":
       violations = checkTags(details.tagsToSet);

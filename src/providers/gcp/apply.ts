@@ -50,7 +50,7 @@ export async function applyGcp(clients: GcpClients, settings: GcpApplySettings, 
     changes.filter((change) => change.details !== undefined && isGcpDetails(change.details) && kinds.includes(change.details.kind));
   const integrationWide = changes.filter((change) => change.identity === null);
   const roleWrites = byKind(["gcp-create-role", "gcp-undelete-role", "gcp-update-role"]);
-  const bindings = byKind(["gcp-add-binding", "gcp-remove-binding"]);
+  const bindings = byKind(["gcp-add-binding", "gcp-set-binding", "gcp-remove-binding"]);
   const roleDeletes = byKind(["gcp-delete-role"]);
   const unknown = changes.filter((change) => !integrationWide.includes(change) && ![...roleWrites, ...bindings, ...roleDeletes].includes(change));
   outcomes.push(...unknown.map((change) => failed(change, `${change.resource} has no Google Cloud details; an offline plan cannot be applied`)));
@@ -69,10 +69,12 @@ export async function applyGcp(clients: GcpClients, settings: GcpApplySettings, 
   const queue = new PQueue({ concurrency: Math.max(1, request.options.parallelism) });
   const roleOutcomes = await Promise.all(roleWrites.map((change) => queue.add(() => runChange(change, context, signal))));
   outcomes.push(...roleOutcomes);
-  const failedRoles = new Set(roleOutcomes.filter((outcome) => outcome.outcome === "failed").map((outcome) => outcome.identity));
+  // A role that could not be created or undeleted may not exist, and the policy update
+  // would be rejected for all; a role whose patch failed still exists.
+  const failedRoles = new Set(roleOutcomes.filter((outcome) => outcome.outcome === "failed" && outcome.action === "create").map((outcome) => outcome.identity));
 
   // Bindings: one policy update for the whole integration.
-  const [blocked, runnable] = partition(bindings, (change) => change.action === "create" && failedRoles.has(change.identity));
+  const [blocked, runnable] = partition(bindings, (change) => change.action !== "delete" && failedRoles.has(change.identity));
   outcomes.push(...blocked.map((change) => failed(change, `not attempted because the custom role of identity ${change.identity ?? ""} failed`)));
   const bindingOutcomes = signal?.aborted === true ? runnable.map((change) => failed(change, NOT_STARTED_MESSAGE)) : await applyBindings(runnable, context, settings.policyRetry);
   outcomes.push(...bindingOutcomes);
@@ -102,6 +104,7 @@ async function applyBindings(changes: readonly ResourceChange[], context: GcpWri
   for (const change of changes) {
     const details = change.details;
     if (details?.kind === "gcp-add-binding") edits.push({ action: "add", role: details.role, member: details.member });
+    if (details?.kind === "gcp-set-binding") edits.push({ action: "set", role: details.role, member: details.member });
     if (details?.kind === "gcp-remove-binding") edits.push({ action: "remove", role: details.role, member: details.member });
   }
   if (edits.length === 0) return [];

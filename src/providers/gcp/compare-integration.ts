@@ -7,7 +7,8 @@ import type { DesiredPool, DesiredProvider } from "./desired.js";
 import { desiredPool, desiredProvider, resourceNames } from "./desired.js";
 import type { FieldDiff } from "./fields.js";
 import { diffPoolFields, diffProviderFields, gcpChange } from "./fields.js";
-import { owningIntegration } from "./ownership.js";
+import { issuerDigest } from "../ownership.js";
+import { ownershipMark, readMark } from "./ownership.js";
 import type { GcpChangeDetails, GcpObservation, ObservedPool } from "./types.js";
 
 /**
@@ -17,11 +18,11 @@ import type { GcpChangeDetails, GcpObservation, ObservedPool } from "./types.js"
  * own, or that another integration owns, is a conflict that blocks the integration.
  */
 export function compareIntegrationResources(integration: GcpIntegration, issuer: string, observation: GcpObservation): IntegrationResourcesComparison {
-  const pool = desiredPool(integration);
+  const pool = desiredPool(integration, issuer);
   const provider = desiredProvider(integration, issuer, observation.issuerJwks);
   const resources = [resourceNames.pool(integration), resourceNames.provider(integration)];
 
-  const conflict = ownershipConflict(integration, "workload identity pool", observation.pool) ?? ownershipConflict(integration, "OIDC provider", observation.oidcProvider);
+  const conflict = ownershipConflict(integration, issuer, "workload identity pool", observation.pool) ?? ownershipConflict(integration, issuer, "OIDC provider", observation.oidcProvider);
   if (conflict !== undefined) return { status: "conflict", message: conflict, reference: null, resources, changes: [] };
 
   const changes = [...poolChanges(integration, pool, observation), ...providerChanges(integration, provider, observation)];
@@ -73,16 +74,26 @@ const UNDELETE_REASON = {
   provider: "the OIDC provider was deleted; Google keeps its ID reserved for 30 days, so wid restores it with undelete instead of creating it",
 };
 
-/** Explains why a pool or provider cannot be used, or returns undefined when it is absent or wid owns it for this integration. */
-function ownershipConflict(integration: GcpIntegration, what: string, found: ObservedPool | null): string | undefined {
+/**
+ * Explains why a pool or provider cannot be used, or returns undefined when it is absent
+ * or wid owns it for this integration and issuer. A pool of another issuer is never
+ * taken: its provider would be pointed at this issuer, and tokens of this issuer would
+ * then act as the other repository's principals.
+ */
+function ownershipConflict(integration: GcpIntegration, issuer: string, what: string, found: ObservedPool | null): string | undefined {
   if (found === null) return undefined;
-  const owner = owningIntegration(found.description);
+  const mark = readMark(found.description);
   const deleted = found.state === "DELETED" ? " (soft-deleted, with its ID reserved for 30 days)" : "";
-  if (owner === null) {
-    return `the ${what} ${found.name}${deleted} exists in project ${integration.gcp.projectId} without wid's ownership mark; wid leaves it untouched and binds no identity to it. Choose another ${what === "OIDC provider" ? "providerId" : "poolId"} in the integration file, delete it, or start its description with "Managed by wid for integration ${integration.name}." to let wid manage (and overwrite) it`;
+  const field = what === "OIDC provider" ? "providerId" : "poolId";
+  const wanted = ownershipMark(integration.name, issuer);
+  if (mark === null) {
+    return `the ${what} ${found.name}${deleted} exists in project ${integration.gcp.projectId} without wid's ownership mark; wid leaves it untouched and binds no identity to it. Choose another ${field} in the integration file, delete it, or start its description with "${wanted}" to let wid manage (and overwrite) it`;
   }
-  if (owner !== integration.name) {
-    return `the ${what} ${found.name}${deleted} is managed by wid integration ${owner}, not ${integration.name}; give the integrations different ${what === "OIDC provider" ? "providerId" : "poolId"} values`;
+  if (mark.issuer !== null && mark.issuer !== issuerDigest(issuer)) {
+    return `the ${what} ${found.name}${deleted} is managed by wid for another issuer (${mark.issuer}; this repository's issuer gives ${issuerDigest(issuer)}), so another config repository manages it; wid leaves it untouched. Choose another ${field}. If this repository's issuer changed, start its description with "${wanted}" to let wid manage it again`;
+  }
+  if (mark.integration !== integration.name) {
+    return `the ${what} ${found.name}${deleted} is managed by wid integration ${mark.integration}, not ${integration.name}; give the integrations different ${field} values`;
   }
   return undefined;
 }

@@ -43,17 +43,21 @@ export interface DesiredRole {
   member: string;
 }
 
-/** Derives the integration's workload identity pool. */
-export function desiredPool(integration: GcpIntegration): DesiredPool {
-  const { projectNumber, poolId } = integration.gcp;
-  const parent = `projects/${projectNumber}/locations/global`;
+/** Returns the resource name of the integration's workload identity pool. */
+export function poolName(integration: GcpIntegration): string {
+  return `projects/${integration.gcp.projectNumber}/locations/global/workloadIdentityPools/${integration.gcp.poolId}`;
+}
+
+/** Derives the integration's workload identity pool, marked as owned for `issuer`. */
+export function desiredPool(integration: GcpIntegration, issuer: string): DesiredPool {
+  const name = poolName(integration);
   return {
-    parent,
-    poolId,
-    name: `${parent}/workloadIdentityPools/${poolId}`,
+    parent: name.slice(0, name.lastIndexOf("/workloadIdentityPools/")),
+    poolId: integration.gcp.poolId,
+    name,
     fields: {
       displayName: displayName(`wid ${integration.name}`),
-      description: ownedDescription(integration.name, "Workload identities of wid's issuer."),
+      description: ownedDescription(integration.name, issuer, "Workload identities of wid's issuer."),
       disabled: false,
     },
   };
@@ -72,7 +76,7 @@ export function desiredProvider(integration: GcpIntegration, issuer: string, jwk
     name,
     fields: {
       displayName: displayName(`wid ${integration.name}`),
-      description: ownedDescription(integration.name, `Trusts the wid issuer ${issuer}.`),
+      description: ownedDescription(integration.name, issuer, `Trusts the wid issuer ${issuer}.`),
       disabled: false,
       attributeMapping: { ...ATTRIBUTE_MAPPING },
       attributeCondition: ATTRIBUTE_CONDITION,
@@ -81,8 +85,8 @@ export function desiredProvider(integration: GcpIntegration, issuer: string, jwk
   };
 }
 
-/** Derives the custom role of an identity, with its permissions, and the principal bound to it. */
-export function desiredRole(integration: GcpIntegration, identity: GcpIdentity): DesiredRole {
+/** Derives the custom role of an identity, marked as owned for `issuer`, with its permissions and the principal bound to it. */
+export function desiredRole(integration: GcpIntegration, identity: GcpIdentity, issuer: string): DesiredRole {
   const permissions = canonicalPermissions(identity.gcp.permissions);
   return {
     identity: identity.name,
@@ -91,7 +95,7 @@ export function desiredRole(integration: GcpIntegration, identity: GcpIdentity):
     name: gcpRoleName(integration, identity.name),
     fields: {
       title: roleTitle(identity.name),
-      description: ownedDescription(integration.name, identity.description),
+      description: ownedDescription(integration.name, issuer, identity.description),
       includedPermissions: permissions === "" ? [] : permissions.split("\n"),
       stage: ROLE_STAGE,
     },

@@ -1,9 +1,10 @@
 /**
  * Changes to the project IAM policy: one read-modify-write with the policy's etag for all
  * binding changes of an integration, retried from the read when another writer changed
- * the policy in between (409 ABORTED). Only wid's principals in unconditional bindings
- * are added or removed; every other binding, member, condition and audit config is
- * written back exactly as read.
+ * the policy in between (409 ABORTED). Only bindings of wid's own roles change: wid's
+ * principal is added or removed, and a `set` edit makes a role's bindings exactly its
+ * principal. Every other binding, member, condition and audit config is written back
+ * exactly as read.
  */
 
 import type { cloudresourcemanager_v3 } from "@googleapis/cloudresourcemanager";
@@ -16,9 +17,13 @@ import { readPolicy } from "./read.js";
 type Policy = cloudresourcemanager_v3.Schema$Policy;
 type Binding = cloudresourcemanager_v3.Schema$Binding;
 
-/** Grant or revoke one role for one principal. */
+/**
+ * Grant or revoke one role for one principal, or (`set`) make the role granted to that
+ * principal alone: one unconditional binding with only `member`, and no conditional
+ * binding of the role.
+ */
 export interface BindingEdit {
-  action: "add" | "remove";
+  action: "add" | "remove" | "set";
   /** `projects/PROJECT_ID/roles/ROLE_ID`. */
   role: string;
   member: string;
@@ -44,13 +49,24 @@ export interface PolicyUpdateResult {
 }
 
 /**
- * Applies `edits` to unconditional bindings and returns the new binding list with which
- * edits changed something. Bindings with a condition are never touched, even for the
- * same role. A binding left without members is dropped, as Google requires members.
+ * Applies `edits` and returns the new binding list with which edits changed something.
+ * `add` and `remove` touch only the unconditional binding of the role; only `set`
+ * removes conditional bindings, and only those of its own role. A binding left without
+ * members is dropped, as Google requires members.
  */
 export function editBindings(bindings: readonly Binding[], edits: readonly BindingEdit[]): { bindings: Binding[]; effective: boolean[] } {
-  const result: Binding[] = bindings.map((binding) => structuredClone(binding));
+  let result: Binding[] = bindings.map((binding) => structuredClone(binding));
   const effective = edits.map((edit) => {
+    if (edit.action === "set") {
+      const ofRole = result.filter((binding) => binding.role === edit.role);
+      const only = ofRole.length === 1 ? ofRole[0] : undefined;
+      if (only !== undefined && only.condition == null && JSON.stringify(only.members ?? []) === JSON.stringify([edit.member])) return false;
+      // The role's single binding takes the place of its first one, so the policy's order is kept.
+      const at = result.findIndex((binding) => binding.role === edit.role);
+      result = result.filter((binding) => binding.role !== edit.role);
+      result.splice(at < 0 ? result.length : at, 0, { role: edit.role, members: [edit.member] });
+      return true;
+    }
     const binding = result.find((candidate) => candidate.role === edit.role && candidate.condition == null);
     const members = binding?.members ?? [];
     if (edit.action === "add") {

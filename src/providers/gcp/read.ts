@@ -10,7 +10,7 @@ import type { GcpIntegration } from "../../config/model.js";
 import { GCP_ROLE_ID_PREFIX } from "../../config/names.js";
 import { gcpProviderName } from "../../credentials/layout.js";
 import type { GcpClients } from "./clients.js";
-import { desiredPool } from "./desired.js";
+import { poolName } from "./desired.js";
 import { hasStatus, toGcpCallError } from "./errors.js";
 import type { CustomRoleSupport, ObservedBinding, ObservedPool, ObservedProvider, ObservedRole } from "./types.js";
 
@@ -30,7 +30,7 @@ export async function readProjectNumber(clients: GcpClients, integration: GcpInt
 
 /** Reads the integration's pool, soft-deleted or not, or returns null when there is none. */
 export async function readPool(clients: GcpClients, integration: GcpIntegration): Promise<ObservedPool | null> {
-  const { name } = desiredPool(integration);
+  const name = poolName(integration);
   try {
     const response = await clients.iam.projects.locations.workloadIdentityPools.get({ name });
     return toPool(response.data, name);

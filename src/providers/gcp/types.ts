@@ -123,4 +123,11 @@ export type GcpChangeDetails =
   | { kind: "gcp-update-role"; name: string; etag: string; patch: Patch<RoleFields> }
   | { kind: "gcp-delete-role"; name: string; etag: string }
   | { kind: "gcp-add-binding"; role: string; member: string }
+  /**
+   * Makes the role's bindings exactly one unconditional binding of `member`: members
+   * added outside wid and conditional bindings of the role are removed. The policy is
+   * read again right before the write, so what was added since the plan goes too;
+   * `removeMembers` and `removeConditions` are what the plan saw.
+   */
+  | { kind: "gcp-set-binding"; role: string; member: string; removeMembers: string[]; removeConditions: ObservedCondition[] }
   | { kind: "gcp-remove-binding"; role: string; member: string };

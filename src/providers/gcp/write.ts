@@ -52,6 +52,7 @@ export async function writeChange(change: ResourceChange, details: GcpChangeDeta
     case "gcp-delete-role":
       return writeRole(details, context, call);
     case "gcp-add-binding":
+    case "gcp-set-binding":
     case "gcp-remove-binding":
       throw new GcpCallError({ kind: "other", httpStatus: null, status: null, message: "bindings are written by the policy update, not one by one" }, call("cloudresourcemanager.projects.setIamPolicy", details.role));
   }
