@@ -12,11 +12,21 @@ import { validateIdentityDocument } from "./validate-identity.js";
 import { validateIntegrationSpec } from "./validate-integration.js";
 import { validateSettingsSpec } from "./validate-settings.js";
 import type { ParsedDocument, Position } from "./yaml.js";
+import { isMapping } from "./values.js";
 import { toDiagnostic } from "./yaml.js";
 
 export const API_VERSION = "wid/v1";
 
-/** The typed result of one document, or the name of an identity that failed validation. */
+/**
+ * The typed result of one document, or the name of an identity or integration that
+ * failed validation.
+ * - `Unidentified`: a document with errors that may define an identity whose name
+ *   cannot be read (not a mapping, an unknown kind, a WorkloadIdentity without a usable
+ *   `metadata.name`). The loader treats its file as unreadable, so that the identity it
+ *   may define keeps its state instead of looking removed.
+ * - `Skipped`: an invalid document that defines no identity, such as a Workload or an
+ *   Integration without a name. Its errors are reported, and it is left out.
+ */
 export type DocumentResult =
   | { kind: "Settings"; settings: Settings }
   | { kind: "InvalidSettings" }
@@ -25,7 +35,8 @@ export type DocumentResult =
   | { kind: "WorkloadIdentity"; identity: WorkloadIdentity }
   | { kind: "InvalidIdentity"; identity: InvalidIdentity }
   | { kind: "Workload"; workload: Workload }
-  | { kind: "Invalid" };
+  | { kind: "Unidentified" }
+  | { kind: "Skipped" };
 
 /**
  * Validates one document against its kind's schema and semantic rules, and builds its
@@ -40,11 +51,11 @@ export async function buildDocument(document: ParsedDocument, diagnostics: Diagn
 
 async function checkAndBuild(document: ParsedDocument, sink: FindingSink): Promise<DocumentResult> {
   const value = document.value;
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+  if (!isMapping(value)) {
     sink.error([], "document-not-mapping", "document must be a mapping with apiVersion, kind, metadata and spec");
-    return { kind: "Invalid" };
+    return { kind: "Unidentified" };
   }
-  const record = value as Record<string, unknown>;
+  const record = value;
 
   if (record.apiVersion !== API_VERSION) {
     const written = record.apiVersion === undefined ? "is missing" : `${JSON.stringify(record.apiVersion)} is not supported`;
@@ -55,7 +66,7 @@ async function checkAndBuild(document: ParsedDocument, sink: FindingSink): Promi
   if (typeof kind !== "string" || !(DOCUMENT_KINDS as readonly string[]).includes(kind)) {
     const written = kind === undefined ? "kind is missing" : `unknown kind ${JSON.stringify(kind)}${didYouMean(String(kind), DOCUMENT_KINDS)}`;
     sink.error(kind === undefined ? [] : ["kind"], "document-kind", `${written}; use one of: ${DOCUMENT_KINDS.join(", ")}`);
-    return { kind: "Invalid" };
+    return { kind: "Unidentified" };
   }
 
   const schemaValid = schemas().validate(kind as DocumentKind, record, sink, document.sourceText);
@@ -120,17 +131,27 @@ function lazyLocation(document: ParsedDocument, path: NodePath): SourceLocation 
 /**
  * Keeps the name of an identity or integration whose document is invalid, so that it is
  * reported as invalid and keeps its last installed state instead of looking removed.
+ * A document that may be an identity but has no readable name is `Unidentified`.
  */
 function invalidResult(record: Record<string, unknown>, document: ParsedDocument): DocumentResult {
-  const metadata = record.metadata as Record<string, unknown> | undefined;
-  const spec = record.spec as Record<string, unknown> | undefined;
-  const name = metadata?.name;
-  if (record.kind === "Settings") return { kind: "InvalidSettings" };
-  if (typeof name !== "string" || name === "") return { kind: "Invalid" };
-  if (record.kind === "Integration") return { kind: "InvalidIntegration", name };
-  if (record.kind !== "WorkloadIdentity") return { kind: "Invalid" };
-  const provider = spec?.provider === "aws" || spec?.provider === "gcp" ? spec.provider : undefined;
-  const integration = typeof spec?.integration === "string" ? spec.integration : undefined;
+  const metadata = isMapping(record.metadata) ? record.metadata : {};
+  const spec = isMapping(record.spec) ? record.spec : {};
+  const name = typeof metadata.name === "string" && metadata.name !== "" ? metadata.name : undefined;
+  switch (record.kind) {
+    case "Settings":
+      return { kind: "InvalidSettings" };
+    case "Workload":
+      return { kind: "Skipped" };
+    case "Integration":
+      return name === undefined ? { kind: "Skipped" } : { kind: "InvalidIntegration", name };
+    case "WorkloadIdentity":
+      break;
+    default:
+      return { kind: "Unidentified" };
+  }
+  if (name === undefined) return { kind: "Unidentified" };
+  const provider = spec.provider === "aws" || spec.provider === "gcp" ? spec.provider : undefined;
+  const integration = typeof spec.integration === "string" ? spec.integration : undefined;
   return {
     kind: "InvalidIdentity",
     identity: { name, ...(provider !== undefined ? { provider } : {}), ...(integration !== undefined ? { integration } : {}), source: lazyLocation(document, ["metadata", "name"]) },

@@ -17,7 +17,7 @@ interface FileOutcome {
   file: string;
   results: DocumentResult[];
   diagnostics: Diagnostic[];
-  /** A document of the file could not be parsed, so it may define identities wid cannot name. */
+  /** A document of the file could not be parsed or named, so it may define identities wid cannot name. */
   unreadable: boolean;
 }
 
@@ -44,6 +44,8 @@ export async function loadConfig(root: string): Promise<LoadedConfig> {
     statusFile ??= declaredStatusFile(parsed.documents);
     const outcome: FileOutcome = { file: file.file, results: [], diagnostics: parsed.diagnostics, unreadable: hasErrors(parsed.diagnostics) };
     for (const document of parsed.documents) outcome.results.push(await buildDocument(document, outcome.diagnostics));
+    // A document with errors that names nothing may be an identity whose name is hidden.
+    if (outcome.results.some((result) => result.kind === "Unidentified")) outcome.unreadable = true;
     outcomes.push(outcome);
   }
 

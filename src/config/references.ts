@@ -80,7 +80,8 @@ export function assembleModel(results: readonly DocumentResult[], files: readonl
       case "InvalidSettings":
         invalidSettings = true;
         break;
-      case "Invalid":
+      case "Unidentified":
+      case "Skipped":
         break;
     }
   }
@@ -134,6 +135,7 @@ export function assembleModel(results: readonly DocumentResult[], files: readonl
     invalidIntegrations,
     workloads: sortByKey(workloads),
     unreadableFiles,
+    filesWithErrors: [...new Set(diagnostics.filter((diagnostic) => diagnostic.severity === "error").map((diagnostic) => diagnostic.file))].sort(compareBytes),
     files,
   };
 }

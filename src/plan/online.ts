@@ -206,7 +206,7 @@ function planRemovals(model: ConfigModel, integration: Integration, comparison: 
 
     const message = renamed ? `the identity's role now has another name, and ${policy.blocker}; the old role is kept` : orphanMessage(policy);
     parts.orphans.push({ identity: removal.identity, provider: integration.provider, integration: integration.name, message, ...(resource !== undefined ? { resource } : {}) });
-    if (model.settings?.suspend === true && model.settings.prune && model.unreadableFiles.length === 0) {
+    if (model.settings?.suspend === true && model.settings.prune && model.unreadableFiles.length === 0 && model.filesWithErrors.length === 0) {
       parts.pending.push(...removal.changes.map((change) => ({ ...change, reason: pruneReason })));
     }
     if (!renamed && !model.invalidIdentities.has(removal.identity)) {
