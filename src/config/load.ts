@@ -57,7 +57,7 @@ export async function loadConfig(root: string): Promise<LoadedConfig> {
     ...read.diagnostics.filter((diagnostic) => isConfig(diagnostic.file)),
     ...configOutcomes.flatMap((outcome) => outcome.diagnostics),
   ];
-  const unreadable = [...read.rejected.filter(isConfig), ...configOutcomes.filter((outcome) => outcome.unreadable).map((outcome) => outcome.file)];
+  const unreadable = [...listed.links, ...read.rejected.filter(isConfig), ...configOutcomes.filter((outcome) => outcome.unreadable).map((outcome) => outcome.file)];
 
   // Then the rules that span documents.
   const model = assembleModel(

@@ -1,4 +1,5 @@
-import { rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { GetRoleCommand } from "@aws-sdk/client-iam";
@@ -114,6 +115,48 @@ describe.skipIf(!availability.run)(`prune safety against moto ${availability.rea
       const status = await readStatus(repo);
       expect(status.identities["s3-access"]).toMatchObject({ state: "invalid", file: IDENTITY_FILE, installedHash: before.identities["s3-access"]?.installedHash });
       expect(status.workloads["shop/api"]?.aws).toMatchObject({ identity: "s3-access", ready: true });
+    });
+  });
+
+  describe("a symbolic link", () => {
+    it("keeps the role of a linked file", async () => {
+      const outside = path.join(repo, "elsewhere.txt");
+      await rename(path.join(repo, IDENTITY_FILE), outside);
+      await symlink(outside, path.join(repo, IDENTITY_FILE));
+
+      const planned = await runCli(["plan", repo, "--format", "json"], { env: env() });
+      const applied = await runCli(["apply", repo], { env: env() });
+
+      expect(planned.code).toBe(1);
+      expect(planned.stderr).toContain(`${IDENTITY_FILE}:1:1: error:`);
+      expect(planned.stderr).toContain("symbolic link");
+      const plan = JSON.parse(planned.stdout) as PlanJson;
+      expect(plan.changes.filter((change) => change.action === "delete")).toEqual([]);
+      expect(plan.identities["s3-access"]?.state).toBe("invalid");
+      expect(applied.code).toBe(1);
+      expect(iamTotals(proxy.counts()).writes).toBe(0);
+      expect(await roleExists()).toBe(true);
+      expect((await readStatus(repo)).identities["s3-access"]).toMatchObject({ state: "invalid", file: IDENTITY_FILE });
+    });
+
+    it("keeps the roles of a linked folder", async () => {
+      const outside = await mkdtemp(path.join(tmpdir(), "wid-linked-"));
+      await cp(path.join(repo, "identities"), outside, { recursive: true });
+      await rm(path.join(repo, "identities"), { recursive: true });
+      await symlink(outside, path.join(repo, "identities"));
+
+      const planned = await runCli(["plan", repo, "--format", "json"], { env: env() });
+      const applied = await runCli(["apply", repo], { env: env() });
+
+      expect(planned.code).toBe(1);
+      expect(planned.stderr).toContain("identities:1:1: error:");
+      const plan = JSON.parse(planned.stdout) as PlanJson;
+      expect(plan.changes.filter((change) => change.action === "delete")).toEqual([]);
+      expect(plan.identities["s3-access"]?.state).toBe("invalid");
+      expect(applied.code).toBe(1);
+      expect(await roleExists()).toBe(true);
+      expect((await readStatus(repo)).workloads["shop/api"]?.aws).toMatchObject({ identity: "s3-access", ready: true });
+      await rm(outside, { recursive: true });
     });
   });
 
