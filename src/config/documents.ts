@@ -1,4 +1,5 @@
 import { parsePolicyJson } from "./aws-policy/json-text.js";
+import { findTooDeep, NESTING_DEPTH_MESSAGE } from "./depth.js";
 import { validateAwsPolicy } from "./aws-policy/validate.js";
 import type { Diagnostic, NodePath } from "./diagnostics.js";
 import { FindingSink } from "./diagnostics.js";
@@ -14,6 +15,7 @@ import { validateSettingsSpec } from "./validate-settings.js";
 import type { ParsedDocument, Position } from "./yaml.js";
 import { isMapping } from "./values.js";
 import { toDiagnostic } from "./yaml.js";
+import { quote } from "./quote.js";
 
 export const API_VERSION = "wid/v1";
 
@@ -39,13 +41,29 @@ export type DocumentResult =
   | { kind: "Skipped" };
 
 /**
+ * Maximum number of diagnostics reported for one document. Without it, a document with
+ * thousands of unknown keys gives thousands of lines, each positioned by a walk of the
+ * document. The findings over the limit are counted in one more diagnostic.
+ */
+export const MAX_DIAGNOSTICS_PER_DOCUMENT = 100;
+
+/**
  * Validates one document against its kind's schema and semantic rules, and builds its
  * typed object with defaults applied. Findings are appended to `diagnostics`.
  */
 export async function buildDocument(document: ParsedDocument, diagnostics: Diagnostic[]): Promise<DocumentResult> {
   const sink = new FindingSink();
   const result = await checkAndBuild(document, sink);
-  for (const finding of sink.findings) diagnostics.push(toDiagnostic(document, finding));
+
+  // Errors first, and at most the limit: each finding's position costs a walk of the document.
+  const findings = [...sink.findings.filter((finding) => finding.severity === "error"), ...sink.findings.filter((finding) => finding.severity === "warning")];
+  for (const finding of findings.slice(0, MAX_DIAGNOSTICS_PER_DOCUMENT)) diagnostics.push(toDiagnostic(document, finding));
+  const hidden = findings.slice(MAX_DIAGNOSTICS_PER_DOCUMENT);
+  if (hidden.length > 0) {
+    const severity = hidden.some((finding) => finding.severity === "error") ? "error" : "warning";
+    const message = `document has ${hidden.length} more problems that are not shown; fix the ones above and validate again`;
+    diagnostics.push(toDiagnostic(document, { path: [], severity, code: "document-diagnostics-limit", message }));
+  }
   return result;
 }
 
@@ -57,14 +75,21 @@ async function checkAndBuild(document: ParsedDocument, sink: FindingSink): Promi
   }
   const record = value;
 
+  // Every later check walks the document, so a hostile nesting stops here.
+  const tooDeep = findTooDeep(record);
+  if (tooDeep !== undefined) {
+    sink.error(depthFindingPath(tooDeep), "nesting-depth", NESTING_DEPTH_MESSAGE);
+    return invalidResult(record, document);
+  }
+
   if (record.apiVersion !== API_VERSION) {
-    const written = record.apiVersion === undefined ? "is missing" : `${JSON.stringify(record.apiVersion)} is not supported`;
+    const written = record.apiVersion === undefined ? "is missing" : `${quote(record.apiVersion)} is not supported`;
     sink.error(record.apiVersion === undefined ? [] : ["apiVersion"], "document-api-version", `apiVersion ${written}; use apiVersion: ${API_VERSION}`);
     return invalidResult(record, document);
   }
   const kind = record.kind;
   if (typeof kind !== "string" || !(DOCUMENT_KINDS as readonly string[]).includes(kind)) {
-    const written = kind === undefined ? "kind is missing" : `unknown kind ${JSON.stringify(kind)}${didYouMean(String(kind), DOCUMENT_KINDS)}`;
+    const written = kind === undefined ? "kind is missing" : `unknown kind ${quote(kind)}${didYouMean(String(kind), DOCUMENT_KINDS)}`;
     sink.error(kind === undefined ? [] : ["kind"], "document-kind", `${written}; use one of: ${DOCUMENT_KINDS.join(", ")}`);
     return { kind: "Unidentified" };
   }
@@ -91,7 +116,7 @@ async function checkAndBuild(document: ParsedDocument, sink: FindingSink): Promi
       if (spec.provider === "aws") {
         // The schema admits a mapping or a string holding JSON.
         const written = (spec.aws as Record<string, unknown>).policy;
-        const policyPath = ["spec", "aws", "policy"];
+        const policyPath = POLICY_PATH;
         policy = typeof written === "string" ? parsePolicyJson(written, sink, policyPath) : (written as PolicyDocument);
         const options = typeof written === "string" ? {} : { sourceText: document.sourceText };
         if (policy !== undefined) await validateAwsPolicy(policy, sink, policyPath, options);
@@ -106,6 +131,15 @@ async function checkAndBuild(document: ParsedDocument, sink: FindingSink): Promi
     case "Workload":
       return { kind: "Workload", workload: buildWorkload(record, location(["metadata", "name"])) };
   }
+}
+
+/** The policy path, where a nesting inside a policy is reported. */
+const POLICY_PATH: NodePath = ["spec", "aws", "policy"];
+
+/** Returns where to report a nesting that is too deep: the policy that contains it, or the top-level field. */
+function depthFindingPath(tooDeep: NodePath): NodePath {
+  const inPolicy = POLICY_PATH.every((segment, index) => tooDeep[index] === segment);
+  return inPolicy ? POLICY_PATH : tooDeep.slice(0, 1);
 }
 
 /**

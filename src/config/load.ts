@@ -4,9 +4,11 @@ import type { Diagnostic } from "./diagnostics.js";
 import { compareDiagnostics, hasErrors } from "./diagnostics.js";
 import type { DocumentResult } from "./documents.js";
 import { buildDocument } from "./documents.js";
+import type { ConfigFile } from "./files.js";
 import { compareBytes, listConfigFiles, readConfigFiles } from "./files.js";
 import type { LoadedConfig } from "./model.js";
 import { DEFAULT_STATUS_FILE } from "./model.js";
+import { quote } from "./quote.js";
 import { assembleModel } from "./references.js";
 import type { StatusFileDeclaration } from "./status-file-setting.js";
 import { checkStatusFilePath, configDocumentKind, findStatusFileDeclaration } from "./status-file-setting.js";
@@ -26,7 +28,7 @@ interface FileOutcome {
 /**
  * Loads and validates the config repository under `root`: every `.yaml` and `.yml` file
  * outside dot folders, except the status file. Never throws for bad content; every
- * problem becomes a diagnostic. Throws only when `root` itself cannot be read.
+ * problem becomes a diagnostic. Throws only when a folder of `root` cannot be listed.
  *
  * Files are parsed and validated one at a time. For most files, the syntax tree with
  * positions is built only when a finding or a source location in that file is read.
@@ -42,18 +44,8 @@ export async function loadConfig(root: string): Promise<LoadedConfig> {
   const outcomes: FileOutcome[] = [];
   let declaration: StatusFileDeclaration | undefined;
   for (const file of read.files) {
-    const parsed = parseConfigFile(file);
-    declaration ??= findStatusFileDeclaration(parsed.documents);
-    const outcome: FileOutcome = {
-      file: file.file,
-      results: [],
-      diagnostics: parsed.diagnostics,
-      unreadable: hasErrors(parsed.diagnostics),
-      configKind: configDocumentKind(parsed.documents),
-    };
-    for (const document of parsed.documents) outcome.results.push(await buildDocument(document, outcome.diagnostics));
-    // A document with errors that names nothing may be an identity whose name is hidden.
-    if (outcome.results.some((result) => result.kind === "Unidentified")) outcome.unreadable = true;
+    const { outcome, declaration: declared } = await checkFile(file);
+    declaration ??= declared;
     outcomes.push(outcome);
   }
 
@@ -81,6 +73,39 @@ export async function loadConfig(root: string): Promise<LoadedConfig> {
 
   diagnostics.sort(compareDiagnostics);
   return { root: absoluteRoot, model, diagnostics };
+}
+
+/**
+ * Parses and validates the documents of one file. An exception, such as a stack
+ * overflow that the limits in the parsers and validators missed, makes the whole file
+ * unreadable instead of escaping: its identities then keep their state.
+ */
+async function checkFile(file: ConfigFile): Promise<{ outcome: FileOutcome; declaration: StatusFileDeclaration | undefined }> {
+  try {
+    const parsed = parseConfigFile(file);
+    const outcome: FileOutcome = {
+      file: file.file,
+      results: [],
+      diagnostics: parsed.diagnostics,
+      unreadable: hasErrors(parsed.diagnostics),
+      configKind: configDocumentKind(parsed.documents),
+    };
+    for (const document of parsed.documents) outcome.results.push(await buildDocument(document, outcome.diagnostics));
+    // A document with errors that names nothing may be an identity whose name is hidden.
+    if (outcome.results.some((result) => result.kind === "Unidentified")) outcome.unreadable = true;
+    return { outcome, declaration: findStatusFileDeclaration(parsed.documents) };
+  } catch (error) {
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const diagnostic: Diagnostic = {
+      file: file.file,
+      line: 1,
+      column: 1,
+      severity: "error",
+      code: "file-check-failed",
+      message: `file could not be checked (${quote(reason, { json: false })}), so it is treated as unreadable; simplify the file, and report the problem to the wid maintainers`,
+    };
+    return { outcome: { file: file.file, results: [], diagnostics: [diagnostic], unreadable: true, configKind: undefined }, declaration: undefined };
+  }
 }
 
 /**
