@@ -4,8 +4,8 @@ import type { NodePath } from "./diagnostics.js";
  * Maximum nesting of mappings and lists in a document, counted from the top of the
  * document, whose own mapping is level 1. A policy written as a JSON string counts as
  * if it were written in YAML at its place, so both forms have the same limit. Real
- * documents need about 10 levels: an identity's policy Condition is at level 8. The
- * limit keeps every recursive walk over user data far from the call stack's limit.
+ * documents need about 10 levels: the value lists of a policy's Condition are at level
+ * 9. The limit keeps every recursive walk over user data far from the call stack's limit.
  */
 export const MAX_NESTING_DEPTH = 64;
 
