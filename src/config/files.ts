@@ -1,4 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import type { Dirent } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 
@@ -25,14 +26,15 @@ export interface ReadFilesResult {
   diagnostics: Diagnostic[];
 }
 
-/** The config files under a root, and the symbolic links that were not followed. */
+/** The config files under a root, and the paths that may hold config but were not read. */
 export interface ListedFiles {
   files: string[];
   /**
-   * Symbolic links that may stand for config: a link with a YAML name, listed as its
-   * path, and a link to a folder (or to nothing), listed as its path with a trailing `/`.
+   * Paths that may hold config but were not read: a symbolic link with a YAML name,
+   * listed as its path, and a link to a folder (or to nothing) or a folder that cannot
+   * be listed, listed as its path with a trailing `/`.
    */
-  links: string[];
+  unreadable: string[];
   diagnostics: Diagnostic[];
 }
 
@@ -40,14 +42,30 @@ export interface ListedFiles {
  * Lists every `.yaml` and `.yml` file under `root`, recursively and in byte order of
  * their relative paths. Folders whose name starts with `.` are skipped. Symbolic links
  * are never followed, so that a config repository cannot make wid read a file outside
- * it. A link that may stand for config files is an error, because the identities it
- * defined would otherwise look removed.
+ * it. A link that may stand for config files is an error, and so is a folder that
+ * cannot be listed, because the identities they defined would otherwise look removed.
+ * Throws only when `root` itself cannot be listed.
  */
 export async function listConfigFiles(root: string): Promise<ListedFiles> {
-  const listed: ListedFiles = { files: [], links: [], diagnostics: [] };
+  const listed: ListedFiles = { files: [], unreadable: [], diagnostics: [] };
 
   async function walk(relativeDir: string): Promise<void> {
-    const entries = await readdir(path.join(root, relativeDir), { withFileTypes: true });
+    let entries: Dirent[];
+    try {
+      entries = await readdir(path.join(root, relativeDir), { withFileTypes: true });
+    } catch (error) {
+      if (relativeDir === "") throw error;
+      listed.unreadable.push(`${relativeDir}/`);
+      listed.diagnostics.push({
+        file: relativeDir,
+        line: 1,
+        column: 1,
+        severity: "error",
+        code: "folder-unreadable",
+        message: `folder could not be listed (${errorCode(error)}), so deletes are suspended and the identities of files under it keep their state; check that wid may read it`,
+      });
+      return;
+    }
     for (const entry of entries) {
       const relative = relativeDir === "" ? entry.name : `${relativeDir}/${entry.name}`;
       if (entry.isSymbolicLink()) {
@@ -62,7 +80,7 @@ export async function listConfigFiles(root: string): Promise<ListedFiles> {
 
   await walk("");
   listed.files.sort(compareBytes);
-  listed.links.sort(compareBytes);
+  listed.unreadable.sort(compareBytes);
   return listed;
 }
 
@@ -75,7 +93,7 @@ export async function listConfigFiles(root: string): Promise<ListedFiles> {
 async function checkLink(root: string, relative: string, name: string, listed: ListedFiles): Promise<void> {
   const fix = "wid does not follow links, so that a config repository cannot make it read files outside it";
   if (isYamlName(name)) {
-    listed.links.push(relative);
+    listed.unreadable.push(relative);
     listed.diagnostics.push({
       file: relative,
       line: 1,
@@ -87,7 +105,7 @@ async function checkLink(root: string, relative: string, name: string, listed: L
     return;
   }
   if (name.startsWith(".") || (await isLinkToFile(path.join(root, relative)))) return;
-  listed.links.push(`${relative}/`);
+  listed.unreadable.push(`${relative}/`);
   listed.diagnostics.push({
     file: relative,
     line: 1,

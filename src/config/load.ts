@@ -28,7 +28,7 @@ interface FileOutcome {
 /**
  * Loads and validates the config repository under `root`: every `.yaml` and `.yml` file
  * outside dot folders, except the status file. Never throws for bad content; every
- * problem becomes a diagnostic. Throws only when a folder of `root` cannot be listed.
+ * problem becomes a diagnostic. Throws only when `root` itself cannot be listed.
  *
  * Files are parsed and validated one at a time. For most files, the syntax tree with
  * positions is built only when a finding or a source location in that file is read.
@@ -61,7 +61,7 @@ export async function loadConfig(root: string): Promise<LoadedConfig> {
     ...configOutcomes.flatMap((outcome) => outcome.diagnostics),
     ...(statusProblem !== undefined ? [statusProblem] : []),
   ];
-  const unreadable = [...listed.links, ...read.rejected.filter(isConfig), ...configOutcomes.filter((outcome) => outcome.unreadable).map((outcome) => outcome.file)];
+  const unreadable = [...listed.unreadable, ...read.rejected.filter(isConfig), ...configOutcomes.filter((outcome) => outcome.unreadable).map((outcome) => outcome.file)];
 
   // Then the rules that span documents.
   const model = assembleModel(

@@ -1,10 +1,11 @@
-import { symlink } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { chmod, symlink } from "node:fs/promises";
 import path from "node:path";
 
 import { afterAll, describe, expect, it } from "vitest";
 
 import { loadConfig } from "../../src/config/load.js";
-import { runCli } from "../support/cli.js";
+import { childEnvironment, CLI, runCli } from "../support/cli.js";
 import { awsIdentity, removeRepos, SIMPLE_POLICY, writeRepo } from "../support/repo.js";
 import { BAD_INPUT_CASES } from "./bad-input-cases.js";
 
@@ -85,6 +86,25 @@ describe("files the loader skips", () => {
     expect(model.unreadableFiles).toEqual(["dangling/", "linked/"]);
     expect(model.files).toContain("team/real.yaml");
     expect(model.files.some((file) => file.startsWith("linked/"))).toBe(false);
+  });
+
+  it("reports a folder it cannot list", async () => {
+    const root = await writeRepo({ "team/real.yaml": awsIdentity("real", SIMPLE_POLICY) });
+    for (const folder of [root, path.join(root, "integrations")]) await chmod(folder, 0o755);
+    await chmod(path.join(root, "team"), 0o000);
+
+    // Root reads every folder, so the check runs as an unprivileged user.
+    const command = process.getuid?.() === 0 ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", process.execPath] : [process.execPath];
+    const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      execFile(command[0] ?? "", [...command.slice(1), CLI, "validate", root, "--format", "json"], { env: childEnvironment() }, (error, stdout) => {
+        resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : null, stdout });
+      });
+    });
+    await chmod(path.join(root, "team"), 0o755);
+
+    expect(result.code).toBe(1);
+    const output = JSON.parse(result.stdout) as { diagnostics: { file: string; severity: string; code: string }[] };
+    expect(output.diagnostics).toContainEqual(expect.objectContaining({ file: "team", severity: "error", code: "folder-unreadable" }));
   });
 
   it("ignores links to other files and dot names", async () => {
