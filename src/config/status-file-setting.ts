@@ -1,6 +1,6 @@
 import path from "node:path";
 
-import { firstSymbolicLink } from "../fs/links.js";
+import { firstSymbolicLink, insidePath } from "../fs/links.js";
 import type { Diagnostic } from "./diagnostics.js";
 import { DEFAULT_STATUS_FILE } from "./model.js";
 import { quote } from "./quote.js";
@@ -58,12 +58,31 @@ export async function checkStatusFilePath(root: string, declaration: StatusFileD
   if (configKind !== undefined) {
     const holds = configKind === "config" ? "a config document" : `a ${configKind} document`;
     problem = `${written} names a config file: it contains ${holds}, and wid would overwrite it with the status. Choose a path that no config file uses, such as ${DEFAULT_STATUS_FILE}`;
-  } else {
-    const link = await firstSymbolicLink(root, declaration.path);
-    if (link !== undefined) {
-      problem = `${written} goes through the symbolic link ${quote(link, { json: false })}, so wid would write the status outside the config directory. Replace the link with a folder or choose another path`;
-    }
+  } else if (isInside(root, declaration.path)) {
+    // A path outside the root breaks the schema's pattern, which reports it.
+    problem = await linkProblem(root, declaration.path, written);
   }
   if (problem === undefined) return undefined;
   return toDiagnostic(declaration.document, { path: ["spec", "statusFile"], severity: "error", code: "settings-status-file", message: problem });
+}
+
+async function linkProblem(root: string, statusFile: string, written: string): Promise<string | undefined> {
+  let link: string | undefined;
+  try {
+    link = await firstSymbolicLink(root, statusFile);
+  } catch (error) {
+    const code = error instanceof Error && "code" in error ? String(error.code) : String(error);
+    return `${written} could not be checked for symbolic links (${code}); check that wid may read the folders on its path`;
+  }
+  if (link === undefined) return undefined;
+  return `${written} goes through the symbolic link ${quote(link, { json: false })}, so wid would write the status outside the config directory. Replace the link with a folder or choose another path`;
+}
+
+function isInside(root: string, relative: string): boolean {
+  try {
+    insidePath(root, relative);
+    return true;
+  } catch {
+    return false;
+  }
 }

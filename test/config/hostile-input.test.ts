@@ -98,6 +98,15 @@ describe("nesting depth", () => {
   });
 });
 
+describe("recursive aliases", () => {
+  it("reports an alias of its own ancestor", async () => {
+    const { diagnostics, model } = await load("apiVersion: wid/v1\nkind: WorkloadIdentity\nmetadata: &m { name: hostile, self: *m }\n");
+
+    expect(codesOf(diagnostics)).toContain("nesting-depth");
+    expect([...model.invalidIdentities.keys()]).toEqual(["hostile"]);
+  });
+});
+
 describe("huge values", () => {
   it("cuts a 900 KB value in the message", async () => {
     const huge = "x".repeat(900_000);

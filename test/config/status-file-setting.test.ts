@@ -74,6 +74,15 @@ describe("statusFile setting", () => {
     await rm(outside, { recursive: true });
   });
 
+  it.each(["../../etc/status.yaml", "/etc/status.yaml", ".", "state/../../status.yaml"])("reports %s without throwing", async (statusFile) => {
+    const root = await writeRepo({ "settings.yaml": settingsWithStatusFile(`"${statusFile}"`) });
+
+    const { diagnostics, model } = await loadConfig(root);
+
+    expect(diagnostics.map((diagnostic) => [diagnostic.file, diagnostic.code])).toContainEqual(["settings.yaml", "schema-format"]);
+    expect(model.settings).toBeUndefined();
+  });
+
   it("rejects a linked status file", async () => {
     const outside = await mkdtemp(path.join(tmpdir(), "wid-outside-"));
     const root = await writeRepo({});
