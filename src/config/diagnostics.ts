@@ -6,6 +6,8 @@
  * scripts may match on; messages are for people and may change between releases.
  */
 
+import { quote } from "./quote.js";
+
 export type Severity = "error" | "warning";
 
 export interface Diagnostic {
@@ -68,16 +70,20 @@ export class FindingSink {
   }
 }
 
-/** Formats a node path the way users write it, for example `spec.aws.policy.Statement[0].Effect`. */
+/**
+ * Formats a node path the way users write it, for example `spec.aws.policy.Statement[0].Effect`.
+ * A long key is cut like every value that a message repeats (see {@link quote}).
+ */
 export function formatPath(path: NodePath): string {
   let text = "";
   for (const segment of path) {
     if (typeof segment === "number") {
       text += `[${segment}]`;
     } else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(segment)) {
-      text += text === "" ? segment : `.${segment}`;
+      const name = quote(segment, { json: false });
+      text += text === "" ? name : `.${name}`;
     } else {
-      text += `[${JSON.stringify(segment)}]`;
+      text += `[${quote(segment)}]`;
     }
   }
   return text;

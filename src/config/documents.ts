@@ -1,4 +1,5 @@
 import { parsePolicyJson } from "./aws-policy/json-text.js";
+import { findTooDeep, NESTING_DEPTH_MESSAGE } from "./depth.js";
 import { validateAwsPolicy } from "./aws-policy/validate.js";
 import type { Diagnostic, NodePath } from "./diagnostics.js";
 import { FindingSink } from "./diagnostics.js";
@@ -12,11 +13,22 @@ import { validateIdentityDocument } from "./validate-identity.js";
 import { validateIntegrationSpec } from "./validate-integration.js";
 import { validateSettingsSpec } from "./validate-settings.js";
 import type { ParsedDocument, Position } from "./yaml.js";
+import { isMapping } from "./values.js";
 import { toDiagnostic } from "./yaml.js";
+import { quote } from "./quote.js";
 
 export const API_VERSION = "wid/v1";
 
-/** The typed result of one document, or the name of an identity that failed validation. */
+/**
+ * The typed result of one document, or the name of an identity or integration that
+ * failed validation.
+ * - `Unidentified`: a document with errors that may define an identity whose name
+ *   cannot be read (not a mapping, an unknown kind, a WorkloadIdentity without a usable
+ *   `metadata.name`). The loader treats its file as unreadable, so that the identity it
+ *   may define keeps its state instead of looking removed.
+ * - `Skipped`: an invalid document that defines no identity, such as a Workload or an
+ *   Integration without a name. Its errors are reported, and it is left out.
+ */
 export type DocumentResult =
   | { kind: "Settings"; settings: Settings }
   | { kind: "InvalidSettings" }
@@ -25,7 +37,15 @@ export type DocumentResult =
   | { kind: "WorkloadIdentity"; identity: WorkloadIdentity }
   | { kind: "InvalidIdentity"; identity: InvalidIdentity }
   | { kind: "Workload"; workload: Workload }
-  | { kind: "Invalid" };
+  | { kind: "Unidentified" }
+  | { kind: "Skipped" };
+
+/**
+ * Maximum number of diagnostics reported for one document. Without it, a document with
+ * thousands of unknown keys gives thousands of lines, each positioned by a walk of the
+ * document. The findings over the limit are counted in one more diagnostic.
+ */
+export const MAX_DIAGNOSTICS_PER_DOCUMENT = 100;
 
 /**
  * Validates one document against its kind's schema and semantic rules, and builds its
@@ -34,28 +54,44 @@ export type DocumentResult =
 export async function buildDocument(document: ParsedDocument, diagnostics: Diagnostic[]): Promise<DocumentResult> {
   const sink = new FindingSink();
   const result = await checkAndBuild(document, sink);
-  for (const finding of sink.findings) diagnostics.push(toDiagnostic(document, finding));
+
+  // Errors first, and at most the limit: each finding's position costs a walk of the document.
+  const findings = [...sink.findings.filter((finding) => finding.severity === "error"), ...sink.findings.filter((finding) => finding.severity === "warning")];
+  for (const finding of findings.slice(0, MAX_DIAGNOSTICS_PER_DOCUMENT)) diagnostics.push(toDiagnostic(document, finding));
+  const hidden = findings.slice(MAX_DIAGNOSTICS_PER_DOCUMENT);
+  if (hidden.length > 0) {
+    const severity = hidden.some((finding) => finding.severity === "error") ? "error" : "warning";
+    const message = `document has ${hidden.length} more problems that are not shown; fix the ones above and validate again`;
+    diagnostics.push(toDiagnostic(document, { path: [], severity, code: "document-diagnostics-limit", message }));
+  }
   return result;
 }
 
 async function checkAndBuild(document: ParsedDocument, sink: FindingSink): Promise<DocumentResult> {
   const value = document.value;
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+  if (!isMapping(value)) {
     sink.error([], "document-not-mapping", "document must be a mapping with apiVersion, kind, metadata and spec");
-    return { kind: "Invalid" };
+    return { kind: "Unidentified" };
   }
-  const record = value as Record<string, unknown>;
+  const record = value;
+
+  // Every later check walks the document, so a hostile nesting stops here.
+  const tooDeep = findTooDeep(record);
+  if (tooDeep !== undefined) {
+    sink.error(depthFindingPath(tooDeep), "nesting-depth", NESTING_DEPTH_MESSAGE);
+    return invalidResult(record, document);
+  }
 
   if (record.apiVersion !== API_VERSION) {
-    const written = record.apiVersion === undefined ? "is missing" : `${JSON.stringify(record.apiVersion)} is not supported`;
+    const written = record.apiVersion === undefined ? "is missing" : `${quote(record.apiVersion)} is not supported`;
     sink.error(record.apiVersion === undefined ? [] : ["apiVersion"], "document-api-version", `apiVersion ${written}; use apiVersion: ${API_VERSION}`);
     return invalidResult(record, document);
   }
   const kind = record.kind;
   if (typeof kind !== "string" || !(DOCUMENT_KINDS as readonly string[]).includes(kind)) {
-    const written = kind === undefined ? "kind is missing" : `unknown kind ${JSON.stringify(kind)}${didYouMean(String(kind), DOCUMENT_KINDS)}`;
+    const written = kind === undefined ? "kind is missing" : `unknown kind ${quote(kind)}${didYouMean(String(kind), DOCUMENT_KINDS)}`;
     sink.error(kind === undefined ? [] : ["kind"], "document-kind", `${written}; use one of: ${DOCUMENT_KINDS.join(", ")}`);
-    return { kind: "Invalid" };
+    return { kind: "Unidentified" };
   }
 
   const schemaValid = schemas().validate(kind as DocumentKind, record, sink, document.sourceText);
@@ -80,7 +116,7 @@ async function checkAndBuild(document: ParsedDocument, sink: FindingSink): Promi
       if (spec.provider === "aws") {
         // The schema admits a mapping or a string holding JSON.
         const written = (spec.aws as Record<string, unknown>).policy;
-        const policyPath = ["spec", "aws", "policy"];
+        const policyPath = POLICY_PATH;
         policy = typeof written === "string" ? parsePolicyJson(written, sink, policyPath) : (written as PolicyDocument);
         const options = typeof written === "string" ? {} : { sourceText: document.sourceText };
         if (policy !== undefined) await validateAwsPolicy(policy, sink, policyPath, options);
@@ -95,6 +131,15 @@ async function checkAndBuild(document: ParsedDocument, sink: FindingSink): Promi
     case "Workload":
       return { kind: "Workload", workload: buildWorkload(record, location(["metadata", "name"])) };
   }
+}
+
+/** The policy path, where a nesting inside a policy is reported. */
+const POLICY_PATH: NodePath = ["spec", "aws", "policy"];
+
+/** Returns where to report a nesting that is too deep: the policy that contains it, or the top-level field. */
+function depthFindingPath(tooDeep: NodePath): NodePath {
+  const inPolicy = POLICY_PATH.every((segment, index) => tooDeep[index] === segment);
+  return inPolicy ? POLICY_PATH : tooDeep.slice(0, 1);
 }
 
 /**
@@ -120,17 +165,27 @@ function lazyLocation(document: ParsedDocument, path: NodePath): SourceLocation 
 /**
  * Keeps the name of an identity or integration whose document is invalid, so that it is
  * reported as invalid and keeps its last installed state instead of looking removed.
+ * A document that may be an identity but has no readable name is `Unidentified`.
  */
 function invalidResult(record: Record<string, unknown>, document: ParsedDocument): DocumentResult {
-  const metadata = record.metadata as Record<string, unknown> | undefined;
-  const spec = record.spec as Record<string, unknown> | undefined;
-  const name = metadata?.name;
-  if (record.kind === "Settings") return { kind: "InvalidSettings" };
-  if (typeof name !== "string" || name === "") return { kind: "Invalid" };
-  if (record.kind === "Integration") return { kind: "InvalidIntegration", name };
-  if (record.kind !== "WorkloadIdentity") return { kind: "Invalid" };
-  const provider = spec?.provider === "aws" || spec?.provider === "gcp" ? spec.provider : undefined;
-  const integration = typeof spec?.integration === "string" ? spec.integration : undefined;
+  const metadata = isMapping(record.metadata) ? record.metadata : {};
+  const spec = isMapping(record.spec) ? record.spec : {};
+  const name = typeof metadata.name === "string" && metadata.name !== "" ? metadata.name : undefined;
+  switch (record.kind) {
+    case "Settings":
+      return { kind: "InvalidSettings" };
+    case "Workload":
+      return { kind: "Skipped" };
+    case "Integration":
+      return name === undefined ? { kind: "Skipped" } : { kind: "InvalidIntegration", name };
+    case "WorkloadIdentity":
+      break;
+    default:
+      return { kind: "Unidentified" };
+  }
+  if (name === undefined) return { kind: "Unidentified" };
+  const provider = spec.provider === "aws" || spec.provider === "gcp" ? spec.provider : undefined;
+  const integration = typeof spec.integration === "string" ? spec.integration : undefined;
   return {
     kind: "InvalidIdentity",
     identity: { name, ...(provider !== undefined ? { provider } : {}), ...(integration !== undefined ? { integration } : {}), source: lazyLocation(document, ["metadata", "name"]) },

@@ -1,5 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
-import { readdir } from "node:fs/promises";
+import type { Dirent } from "node:fs";
+import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 
 import type { Diagnostic } from "./diagnostics.js";
@@ -25,41 +26,102 @@ export interface ReadFilesResult {
   diagnostics: Diagnostic[];
 }
 
+/** The config files under a root, and the paths that may hold config but were not read. */
+export interface ListedFiles {
+  files: string[];
+  /**
+   * Paths that may hold config but were not read: a symbolic link with a YAML name,
+   * listed as its path, and a link to a folder (or to nothing) or a folder that cannot
+   * be listed, listed as its path with a trailing `/`.
+   */
+  unreadable: string[];
+  diagnostics: Diagnostic[];
+}
+
 /**
  * Lists every `.yaml` and `.yml` file under `root`, recursively and in byte order of
- * their relative paths. Folders whose name starts with `.` are skipped, and so are
- * symbolic links, so that a config repository cannot make wid read a file outside it.
+ * their relative paths. Folders whose name starts with `.` are skipped. Symbolic links
+ * are never followed, so that a config repository cannot make wid read a file outside
+ * it. A link that may stand for config files is an error, and so is a folder that
+ * cannot be listed, because the identities they defined would otherwise look removed.
+ * Throws only when `root` itself cannot be listed.
  */
-export async function listConfigFiles(root: string): Promise<{ files: string[]; diagnostics: Diagnostic[] }> {
-  const files: string[] = [];
-  const diagnostics: Diagnostic[] = [];
+export async function listConfigFiles(root: string): Promise<ListedFiles> {
+  const listed: ListedFiles = { files: [], unreadable: [], diagnostics: [] };
 
   async function walk(relativeDir: string): Promise<void> {
-    const entries = await readdir(path.join(root, relativeDir), { withFileTypes: true });
+    let entries: Dirent[];
+    try {
+      entries = await readdir(path.join(root, relativeDir), { withFileTypes: true });
+    } catch (error) {
+      if (relativeDir === "") throw error;
+      listed.unreadable.push(`${relativeDir}/`);
+      listed.diagnostics.push({
+        file: relativeDir,
+        line: 1,
+        column: 1,
+        severity: "error",
+        code: "folder-unreadable",
+        message: `folder could not be listed (${errorCode(error)}), so deletes are suspended and the identities of files under it keep their state; check that wid may read it`,
+      });
+      return;
+    }
     for (const entry of entries) {
       const relative = relativeDir === "" ? entry.name : `${relativeDir}/${entry.name}`;
-      if (entry.isDirectory()) {
+      if (entry.isSymbolicLink()) {
+        await checkLink(root, relative, entry.name, listed);
+      } else if (entry.isDirectory()) {
         if (!entry.name.startsWith(".")) await walk(relative);
-      } else if (isYamlName(entry.name)) {
-        if (entry.isSymbolicLink()) {
-          diagnostics.push({
-            file: relative,
-            line: 1,
-            column: 1,
-            severity: "warning",
-            code: "file-symlink-skipped",
-            message: "symbolic link skipped: wid reads only regular files inside the config directory; replace the link with the file",
-          });
-        } else if (entry.isFile()) {
-          files.push(relative);
-        }
+      } else if (isYamlName(entry.name) && entry.isFile()) {
+        listed.files.push(relative);
       }
     }
   }
 
   await walk("");
-  files.sort(compareBytes);
-  return { files, diagnostics };
+  listed.files.sort(compareBytes);
+  listed.unreadable.sort(compareBytes);
+  return listed;
+}
+
+/**
+ * Reports a symbolic link that may stand for config. That is a link with a YAML name,
+ * or a link to a folder or to nothing whose name does not start with `.` (folders with
+ * such names are skipped anyway). A link to a regular file of another kind, such as
+ * `README.md`, is ignored.
+ */
+async function checkLink(root: string, relative: string, name: string, listed: ListedFiles): Promise<void> {
+  const fix = "wid does not follow links, so that a config repository cannot make it read files outside it";
+  if (isYamlName(name)) {
+    listed.unreadable.push(relative);
+    listed.diagnostics.push({
+      file: relative,
+      line: 1,
+      column: 1,
+      severity: "error",
+      code: "file-symlink-skipped",
+      message: `file is a symbolic link and was not read; ${fix}. Until the link is replaced with the file itself, deletes are suspended and the identities it defined keep their state`,
+    });
+    return;
+  }
+  if (name.startsWith(".") || (await isLinkToFile(path.join(root, relative)))) return;
+  listed.unreadable.push(`${relative}/`);
+  listed.diagnostics.push({
+    file: relative,
+    line: 1,
+    column: 1,
+    severity: "error",
+    code: "folder-symlink-skipped",
+    message: `folder is a symbolic link (or a link to nothing) and was not read; ${fix}. Until the link is replaced with the folder itself, deletes are suspended and the identities of files under it keep their state`,
+  });
+}
+
+async function isLinkToFile(absolute: string): Promise<boolean> {
+  try {
+    return (await stat(absolute)).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -152,11 +152,19 @@ export interface ConfigModel {
   /** Workloads by `PROJECT/NAME`. */
   workloads: ReadonlyMap<string, Workload>;
   /**
-   * Files with a document that could not be read at all (YAML syntax, size, encoding).
-   * Such a file may define identities that wid cannot name, so deletes are suspended
-   * while one exists.
+   * Files that may define identities wid cannot name. Such a file could not be read at
+   * all (YAML syntax, size, encoding, a symbolic link), or it has a document whose errors
+   * come before a name can be read (no mapping, an unknown kind, no `metadata.name`).
+   * A symbolic link to a folder is listed as the folder's path with a trailing `/` and
+   * covers every file under it. Deletes are suspended while one exists, and the
+   * identities that the previous status places in these files keep their state.
    */
   unreadableFiles: readonly string[];
+  /**
+   * Files with at least one error-level diagnostic, in byte order. Deletes are suspended
+   * while one exists, because a file with errors may hide an identity that is still wanted.
+   */
+  filesWithErrors: readonly string[];
   /** Every file that was read, relative to the config root. */
   files: readonly string[];
 }

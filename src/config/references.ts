@@ -5,6 +5,7 @@ import type { ConfigModel, Integration, InvalidIdentity, Settings, SourceLocatio
 import { workloadKey } from "./model.js";
 import { awsRoleName, MAX_AWS_ROLE_NAME_LENGTH } from "./names.js";
 import { didYouMean } from "./suggest.js";
+import { quote } from "./quote.js";
 
 /**
  * Assembles the model from the documents' results and checks the rules that span
@@ -39,7 +40,7 @@ export function assembleModel(results: readonly DocumentResult[], files: readonl
       case "Integration": {
         const first = integrationSources.get(result.integration.name);
         if (first !== undefined) {
-          error(result.integration.source, "duplicate-name", `Integration "${result.integration.name}" is also defined at ${at(first)}; integration names must be unique`, "metadata.name");
+          error(result.integration.source, "duplicate-name", `Integration ${quote(result.integration.name)} is also defined at ${at(first)}; integration names must be unique`, "metadata.name");
           integrations.delete(result.integration.name);
           invalidIntegrations.add(result.integration.name);
         } else {
@@ -56,7 +57,7 @@ export function assembleModel(results: readonly DocumentResult[], files: readonl
         const identity = result.identity;
         const first = identitySources.get(identity.name);
         if (first !== undefined) {
-          error(identity.source, "duplicate-name", `WorkloadIdentity "${identity.name}" is also defined at ${at(first)}; identity names must be unique across the repository`, "metadata.name");
+          error(identity.source, "duplicate-name", `WorkloadIdentity ${quote(identity.name)} is also defined at ${at(first)}; identity names must be unique across the repository`, "metadata.name");
           const existing = identities.get(identity.name);
           identities.delete(identity.name);
           invalidIdentities.set(identity.name, toInvalid(existing ?? identity));
@@ -71,7 +72,7 @@ export function assembleModel(results: readonly DocumentResult[], files: readonl
         const key = workloadKey(result.workload);
         const existing = workloads.get(key);
         if (existing !== undefined) {
-          error(result.workload.source, "duplicate-name", `Workload "${key}" is also defined at ${at(existing.source)}; workload names must be unique within a project`, "metadata.name");
+          error(result.workload.source, "duplicate-name", `Workload ${quote(key)} is also defined at ${at(existing.source)}; workload names must be unique within a project`, "metadata.name");
         } else {
           workloads.set(key, result.workload);
         }
@@ -80,7 +81,8 @@ export function assembleModel(results: readonly DocumentResult[], files: readonl
       case "InvalidSettings":
         invalidSettings = true;
         break;
-      case "Invalid":
+      case "Unidentified":
+      case "Skipped":
         break;
     }
   }
@@ -102,9 +104,9 @@ export function assembleModel(results: readonly DocumentResult[], files: readonl
         invalidIdentities.set(identity.name, toInvalid(identity));
         continue;
       }
-      problem = `names integration "${identity.integration}", which does not exist${didYouMean(identity.integration, integrations.keys())}; add the Integration or fix the name`;
+      problem = `names integration ${quote(identity.integration)}, which does not exist${didYouMean(identity.integration, integrations.keys())}; add the Integration or fix the name`;
     } else if (integration.provider !== identity.provider) {
-      problem = `names integration "${identity.integration}" of provider ${integration.provider}, but the identity's provider is ${identity.provider}; use an integration of provider ${identity.provider}`;
+      problem = `names integration ${quote(identity.integration)} of provider ${integration.provider}, but the identity's provider is ${identity.provider}; use an integration of provider ${identity.provider}`;
     } else if (integration.provider === "aws") {
       const roleName = awsRoleName(integration.aws, identity.name);
       if (roleName.length > MAX_AWS_ROLE_NAME_LENGTH) {
@@ -134,6 +136,7 @@ export function assembleModel(results: readonly DocumentResult[], files: readonl
     invalidIntegrations,
     workloads: sortByKey(workloads),
     unreadableFiles,
+    filesWithErrors: [...new Set(diagnostics.filter((diagnostic) => diagnostic.severity === "error").map((diagnostic) => diagnostic.file))].sort(compareBytes),
     files,
   };
 }

@@ -6,6 +6,7 @@ import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import type { NodePath } from "./diagnostics.js";
 import type { FindingSink } from "./diagnostics.js";
 import { didYouMean } from "./suggest.js";
+import { quote } from "./quote.js";
 
 /** Folder of the JSON Schemas shipped with the package, the public contract of the file formats. */
 export const SCHEMA_DIR = new URL("../../schemas/", import.meta.url);
@@ -119,7 +120,7 @@ function describeError(error: ErrorObject, path: NodePath, sink: FindingSink, so
     }
     case "enum": {
       const allowed = (params.allowedValues as unknown[]).map((value) => String(value));
-      sink.error(path, "schema-enum", `${JSON.stringify(error.data)} is not allowed${didYouMean(String(error.data), allowed)}; use one of: ${allowed.join(", ")}`);
+      sink.error(path, "schema-enum", `${quote(error.data)} is not allowed${didYouMean(String(error.data), allowed)}; use one of: ${allowed.join(", ")}`);
       return;
     }
     case "const": {
@@ -147,7 +148,7 @@ function describeError(error: ErrorObject, path: NodePath, sink: FindingSink, so
     }
     case "pattern":
     case "oneOf": {
-      const shown = typeof error.data === "string" ? `${JSON.stringify(error.data)} ` : "";
+      const shown = typeof error.data === "string" ? `${quote(error.data)} ` : "";
       sink.error(path, "schema-format", `${shown}is invalid: ${hint ?? `must match ${String(params.pattern ?? "the schema")}`}`);
       return;
     }
@@ -163,7 +164,7 @@ function describeError(error: ErrorObject, path: NodePath, sink: FindingSink, so
 function describeTypeError(expected: string, data: unknown, source: string | undefined): string {
   const actual = data === null ? "null" : Array.isArray(data) ? "a list" : typeof data === "object" ? "a mapping" : `a ${typeof data}`;
   if (expected === "string" && (typeof data === "number" || typeof data === "boolean")) {
-    const written = source ?? String(data);
+    const written = quote(source ?? String(data), { json: false });
     const changed = typeof data === "number" && written !== String(data) ? `, which YAML reads as ${String(data)}` : "";
     return `must be a string, but ${written} is written as ${actual}${changed}; quote it: "${written}"`;
   }

@@ -1,5 +1,6 @@
 import type { FindingSink } from "./diagnostics.js";
 import { gcpRoleId, MAX_GCP_ROLE_ID_LENGTH, MIN_GCP_ROLE_ID_LENGTH } from "./names.js";
+import { quote } from "./quote.js";
 
 /** `service.resource.verb`, such as `storage.objects.get` or `iam.serviceAccounts.actAs`. */
 const GCP_PERMISSION = /^[a-z][a-z0-9]*\.[a-zA-Z][a-zA-Z0-9]*\.[a-zA-Z][a-zA-Z0-9]*$/;
@@ -49,7 +50,7 @@ export function validateIdentityDocument(document: Record<string, unknown>, sink
         sink.error(
           ["spec", "gcp", "permissions", index],
           "gcp-permission-format",
-          `${JSON.stringify(permission)} is not a permission; write it as service.resource.verb, such as storage.objects.get`,
+          `${quote(permission)} is not a permission; write it as service.resource.verb, such as storage.objects.get`,
         );
       }
     });

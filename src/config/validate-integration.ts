@@ -1,4 +1,5 @@
 import type { FindingSink } from "./diagnostics.js";
+import { quote } from "./quote.js";
 
 /**
  * Checks what the Integration schema cannot express. Runs only on documents that passed
@@ -23,7 +24,7 @@ export function validateIntegrationSpec(spec: Record<string, unknown>, sink: Fin
     for (const field of ["poolId", "providerId"] as const) {
       const value = gcp[field];
       if (typeof value === "string" && value.startsWith("gcp-")) {
-        sink.error(["spec", "gcp", field], "gcp-reserved-prefix", `${JSON.stringify(value)} starts with "gcp-", which Google reserves; choose another ID`);
+        sink.error(["spec", "gcp", field], "gcp-reserved-prefix", `${quote(value)} starts with "gcp-", which Google reserves; choose another ID`);
       }
     }
   }

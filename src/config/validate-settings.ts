@@ -1,6 +1,7 @@
 import type { FindingSink } from "./diagnostics.js";
 import { formatDuration, parseDuration } from "./duration.js";
 import { MAX_TOKEN_LIFETIME_SECONDS, MIN_TOKEN_LIFETIME_SECONDS } from "./model.js";
+import { quote } from "./quote.js";
 
 /**
  * Checks what the Settings schema cannot express: the issuer is a usable OIDC issuer URL
@@ -12,7 +13,7 @@ export function validateSettingsSpec(spec: Record<string, unknown>, sink: Findin
   try {
     url = new URL(issuer);
   } catch {
-    sink.error(["spec", "issuer"], "settings-issuer", `${JSON.stringify(issuer)} is not a valid URL; use a form such as https://oidc.example.com`);
+    sink.error(["spec", "issuer"], "settings-issuer", `${quote(issuer)} is not a valid URL; use a form such as https://oidc.example.com`);
   }
   if (url !== undefined) {
     if (url.username !== "" || url.password !== "") {

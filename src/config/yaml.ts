@@ -1,11 +1,14 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } from "yaml";
-import type { Document, Node, Pair } from "yaml";
+import type { Document, Node, Pair, YAMLMap } from "yaml";
 
 import type { Diagnostic, FindingOptions, NodePath, PathFinding } from "./diagnostics.js";
 import { formatPath } from "./diagnostics.js";
+import { NESTING_DEPTH_MESSAGE } from "./depth.js";
 import { embeddedText } from "./embedded-text.js";
 import type { ConfigFile } from "./files.js";
 import { readCoreYaml } from "./yaml-core.js";
+import { duplicateKeyOffsets } from "./yaml-keys.js";
+import { quote } from "./quote.js";
 
 /**
  * Maximum number of alias expansions per document. Config files rarely need aliases at
@@ -84,7 +87,8 @@ function parseSyntaxTree(text: string): SyntaxTree {
     lineCounter,
     schema: "core",
     version: "1.2",
-    uniqueKeys: true,
+    // Checked by duplicateKeyOffsets in linear time instead.
+    uniqueKeys: false,
     merge: false,
     prettyErrors: false,
     strict: true,
@@ -118,32 +122,32 @@ function parseWithPositions(file: ConfigFile): ParseFileResult {
   tree.documents.forEach((doc, index) => {
     if (doc.errors.length > 0) {
       for (const error of doc.errors) {
+        const tooDeep = error.code === "RESOURCE_EXHAUSTION";
         result.diagnostics.push({
           file: file.file,
           ...tree.at(error.pos[0]),
           severity: "error",
-          code: error.code === "DUPLICATE_KEY" ? "yaml-duplicate-key" : "yaml-syntax",
-          message: describeYamlError(error.code, error.message),
+          code: tooDeep ? "nesting-depth" : "yaml-syntax",
+          message: tooDeep ? `document ${NESTING_DEPTH_MESSAGE}` : describeYamlError(error.code, error.message),
         });
       }
       return;
     }
     if (doc.contents === null) return;
 
+    const duplicates = duplicateKeyOffsets(doc.contents);
+    if (duplicates.length > 0) {
+      for (const offset of duplicates) {
+        result.diagnostics.push({ file: file.file, ...tree.at(offset), severity: "error", code: "yaml-duplicate-key", message: DUPLICATE_KEY_MESSAGE });
+      }
+      return;
+    }
+
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (error) {
-      const tooMany = error instanceof ReferenceError;
-      result.diagnostics.push({
-        file: file.file,
-        ...tree.at(doc.contents.range[0]),
-        severity: "error",
-        code: tooMany ? "yaml-alias-limit" : "yaml-syntax",
-        message: tooMany
-          ? `document expands more than ${MAX_ALIAS_COUNT} aliases; write the values out instead of repeating anchors`
-          : `document could not be read: ${(error as Error).message}`,
-      });
+      result.diagnostics.push({ file: file.file, ...tree.at(doc.contents.range[0]), severity: "error", ...describeConversionError(error) });
       return;
     }
 
@@ -197,7 +201,7 @@ function locateOffset(doc: Document.Parsed, source: string, path: NodePath, opti
       return embedded !== undefined && inner !== undefined ? embedded.fileOffset(inner) : offset;
     }
     if (isMap(node)) {
-      const pair: Pair | undefined = node.items.find((item) => isPair(item) && keyEquals(item.key, segment));
+      const pair = pairOf(node, segment);
       if (pair === undefined) break;
       const keyNode = pair.key as Node | null;
       if (isLast && atKey && keyNode?.range != null) return keyNode.range[0];
@@ -225,7 +229,7 @@ function findNode(doc: Document.Parsed, path: NodePath): Node | undefined {
     if (node === null) return undefined;
     node = resolveAlias(doc, node);
     if (isMap(node)) {
-      const pair = node.items.find((item) => isPair(item) && keyEquals(item.key, segment));
+      const pair = pairOf(node, segment);
       if (pair === undefined) return undefined;
       node = pair.value as Node | null;
     } else if (isSeq(node) && typeof segment === "number") {
@@ -242,9 +246,35 @@ function resolveAlias(doc: Document.Parsed, node: Node): Node {
   return (node.resolve(doc) as Node | undefined) ?? node;
 }
 
-function keyEquals(key: unknown, segment: string | number | undefined): boolean {
-  if (isScalar(key)) return key.value === segment || String(key.value) === String(segment);
-  return false;
+/** The pairs of each mapping by the text of their scalar keys, built on the first lookup in the mapping. */
+const pairIndexes = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+/**
+ * Returns the first pair of `map` whose scalar key reads as `segment`. Lookups go
+ * through an index, because a validator may look up every key of a mapping with
+ * thousands of keys, and a scan per lookup would take minutes.
+ */
+function pairOf(map: YAMLMap, segment: string | number | undefined): Pair | undefined {
+  let index = pairIndexes.get(map);
+  if (index === undefined) {
+    index = new Map();
+    for (const item of map.items) {
+      if (isPair(item) && isScalar(item.key) && !index.has(String(item.key.value))) index.set(String(item.key.value), item);
+    }
+    pairIndexes.set(map, index);
+  }
+  return index.get(String(segment));
+}
+
+const DUPLICATE_KEY_MESSAGE = "duplicate key: a key may appear only once in a mapping; remove or rename one of them";
+
+/** Describes an error of converting a parsed document to values: too many aliases, or a nesting too deep to convert. */
+function describeConversionError(error: unknown): { code: string; message: string } {
+  if (error instanceof ReferenceError) {
+    return { code: "yaml-alias-limit", message: `document expands more than ${MAX_ALIAS_COUNT} aliases; write the values out instead of repeating anchors` };
+  }
+  if (error instanceof RangeError) return { code: "nesting-depth", message: `document ${NESTING_DEPTH_MESSAGE}` };
+  return { code: "yaml-syntax", message: `document could not be read: ${error instanceof Error ? error.message : String(error)}` };
 }
 
 /** Rewrites the yaml library's messages into what happened and what to do. */
@@ -252,10 +282,10 @@ function describeYamlError(code: string, message: string): string {
   const firstLine = message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "") ?? message;
   switch (code) {
     case "DUPLICATE_KEY":
-      return "duplicate key: a key may appear only once in a mapping; remove or rename one of them";
+      return DUPLICATE_KEY_MESSAGE;
     case "TAB_AS_INDENT":
       return "tab used for indentation: YAML indents with spaces only";
     default:
-      return `invalid YAML: ${firstLine}`;
+      return `invalid YAML: ${quote(firstLine, { json: false })}`;
   }
 }

@@ -15,7 +15,8 @@ export interface GitSettings {
   /**
    * The environment git runs in, read once at start. Git's own variables in it are
    * dropped except `GIT_SSH_COMMAND` and `GIT_SSH`, so that a caller's `GIT_DIR` or
-   * `GIT_CONFIG_*` cannot redirect the work folder.
+   * `GIT_CONFIG_*` cannot redirect the work folder. Secrets git does not need (every
+   * `WID_` variable, GitHub tokens, static AWS credentials) are dropped too.
    */
   environment: Readonly<Record<string, string | undefined>>;
   author: GitIdentity;
@@ -32,8 +33,13 @@ export const DEFAULT_SSH_COMMAND = "ssh -o BatchMode=yes";
 const PASSED_GIT_VARIABLES = new Set(["GIT_SSH_COMMAND", "GIT_SSH"]);
 /** Variables that simple-git blocks, because they make git run another program. */
 const BLOCKED_VARIABLES = new Set(["EDITOR", "VISUAL", "PAGER", "PREFIX", "SSH_ASKPASS"]);
-/** Variables that carry wid's own credentials; they reach git only through {@link credentialVariables}. */
-const CREDENTIAL_VARIABLES = new Set(["WID_GIT_TOKEN", "WID_GIT_USERNAME", "WID_WEBHOOK_SECRET"]);
+/**
+ * Secrets that wid or the cloud SDKs read from the environment and git never needs:
+ * GitHub tokens and static AWS credentials. Every `WID_` variable is dropped as well,
+ * because the daemon's secrets (issuer keys, the GitHub App's key, the webhook secret,
+ * the git token) are all named so; the token reaches git only through {@link credentialVariables}.
+ */
+const SECRET_VARIABLES = new Set(["GITHUB_TOKEN", "GH_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"]);
 
 /**
  * A credential helper given on the command line for each git command, so it is never
@@ -76,14 +82,18 @@ export function createGitClient(baseDir: string, settings: GitSettings, signal?:
   return git.env({ ...gitEnvironment(settings.environment), ...credentialVariables(settings.auth) });
 }
 
-/** Returns the caller's environment without git's own variables and the variables simple-git blocks. */
+/**
+ * Returns the caller's environment without git's own variables, the variables
+ * simple-git blocks and every secret git does not need. What git uses to connect is
+ * kept: PATH, HOME, proxies, `SSH_AUTH_SOCK`, `GIT_SSH_COMMAND` and `GIT_SSH`.
+ */
 function gitEnvironment(environment: Readonly<Record<string, string | undefined>>): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [key, value] of Object.entries(environment)) {
     if (value === undefined) continue;
     const upper = key.toUpperCase();
     if (upper.startsWith("GIT_") && !PASSED_GIT_VARIABLES.has(upper)) continue;
-    if (BLOCKED_VARIABLES.has(upper) || CREDENTIAL_VARIABLES.has(upper)) continue;
+    if (upper.startsWith("WID_") || BLOCKED_VARIABLES.has(upper) || SECRET_VARIABLES.has(upper)) continue;
     result[key] = value;
   }
   // Fail instead of waiting for a password on an unattended terminal, and print

@@ -1,10 +1,11 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 import type { Logger } from "pino";
 import type { SimpleGit } from "simple-git";
 
+import { writeStatusText } from "../status/file.js";
 import { GitOperationError, gitDetail, gitStep } from "./errors.js";
 
 /** Default number of push attempts before a run gives up and leaves the status to the next run. */
@@ -128,7 +129,8 @@ async function rebaseOntoRemote(options: PublishOptions, statusText: string): Pr
     logger.warn({ statusFile: statusPath, detail: gitDetail(error) }, "status file conflict; regenerating it on the new head");
     await git.raw(["rebase", "--abort"]).catch(() => undefined);
     await gitStep("reset", signal, () => git.raw(["reset", "--hard", remoteRef]));
-    await writeFile(path.join(options.dir, statusPath), statusText, "utf8");
+    // The new head may have replaced a folder of the path with a link, so write through the checked writer.
+    await writeStatusText(options.dir, statusPath, statusText);
     if (!(await statusFileChanged(git, statusPath, signal))) return "up-to-date";
     await commitStatusFile(options);
     return "regenerated";

@@ -14,12 +14,11 @@
 
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import type { KeyObject } from "node:crypto";
-import { open, rename, rm } from "node:fs/promises";
-import path from "node:path";
 
 import type { JWK } from "jose";
 import { calculateJwkThumbprint } from "jose";
 
+import { writeFileAtomic } from "../fs/atomic-write.js";
 import { IssuerError } from "./errors.js";
 import type { KeySet, SigningAlgorithm, SigningKey } from "./key-set.js";
 import { SIGNING_ALGORITHMS } from "./key-set.js";
@@ -65,36 +64,12 @@ export function serializeKeySet(keySet: KeySet): string {
 }
 
 /**
- * Writes a key set to `file` with mode 0600, through a temporary file in the same folder
- * and a rename, so a reader sees the old or the new file and never a partial one. With
- * `exclusive`, fails when `file` exists instead of replacing it.
+ * Writes a key set to `file` with mode 0600, atomically (see {@link writeFileAtomic}) and
+ * flushed to disk, so a reader sees the old or the new file and never a partial one.
+ * With `exclusive`, fails with `EEXIST` when `file` exists instead of replacing it.
  */
 export async function writeKeySetFile(file: string, keySet: KeySet, options: { exclusive?: boolean } = {}): Promise<void> {
-  const text = serializeKeySet(keySet);
-  if (options.exclusive === true) {
-    await writePrivateFile(file, text, "wx");
-    return;
-  }
-  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    await writePrivateFile(temporary, text, "w");
-    await rename(temporary, file);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-}
-
-async function writePrivateFile(file: string, text: string, flags: "w" | "wx"): Promise<void> {
-  // The mode applies on creation only, so an existing file's mode is set explicitly.
-  const handle = await open(file, flags, KEY_FILE_MODE);
-  try {
-    await handle.chmod(KEY_FILE_MODE);
-    await handle.writeFile(text, "utf8");
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await writeFileAtomic(file, serializeKeySet(keySet), { mode: KEY_FILE_MODE, sync: true, exclusive: options.exclusive === true });
 }
 
 function parseKey(entry: unknown, where: string): SigningKey {

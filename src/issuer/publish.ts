@@ -1,6 +1,7 @@
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 
+import { writeFileAtomic } from "../fs/atomic-write.js";
 import { DISCOVERY_PATH, discoveryDocument, issuerPathPrefix, jwks, JWKS_PATH } from "./discovery.js";
 import type { KeySet } from "./key-set.js";
 
@@ -23,9 +24,7 @@ export async function publishIssuerFiles(outDir: string, issuer: string, keySet:
   for (const [urlPath, content] of files) {
     const target = path.join(outDir, ...`${prefix}${urlPath}`.split("/").filter((part) => part !== ""));
     await mkdir(path.dirname(target), { recursive: true });
-    const temporary = `${target}.${process.pid}.tmp`;
-    await writeFile(temporary, `${JSON.stringify(content, null, 2)}\n`, "utf8");
-    await rename(temporary, target);
+    await writeFileAtomic(target, `${JSON.stringify(content, null, 2)}\n`);
     written.push(target);
   }
   return written;

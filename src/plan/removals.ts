@@ -88,7 +88,7 @@ function staleBlocker(policy: RemovalPolicy, identity: WorkloadIdentity, state: 
 
 /** While applying is suspended, deletes that prune would make are shown as pending. */
 function pendWhileSuspended(model: ConfigModel, changes: readonly ResourceChange[], reason: string, parts: RemovalParts): void {
-  if (model.settings?.suspend === true && model.settings.prune && model.unreadableFiles.length === 0) {
+  if (model.settings?.suspend === true && model.settings.prune && model.unreadableFiles.length === 0 && model.filesWithErrors.length === 0) {
     parts.pending.push(...changes.map((change) => ({ ...change, reason })));
   }
 }

@@ -12,8 +12,9 @@ import type { IdentityNote, IdentityPlanState } from "./types.js";
 
 /**
  * Whether the resources of removed identities may be deleted now: only with
- * `prune: true`, never while a config file cannot be read (it may define the identity),
- * and never while the settings suspend applying.
+ * `prune: true`, never while the config has an error (a file with errors may hide an
+ * identity that is still wanted, and a file that cannot be read may define one), and
+ * never while the settings suspend applying.
  */
 export interface RemovalPolicy {
   deleteAllowed: boolean;
@@ -21,13 +22,25 @@ export interface RemovalPolicy {
   blocker: string;
 }
 
+/** Files named in a blocker before the rest are counted, so that the message stays short. */
+const LISTED_FILES = 3;
+
 export function removalPolicy(model: ConfigModel): RemovalPolicy {
   if (model.unreadableFiles.length > 0) {
-    return { deleteAllowed: false, blocker: `deletes are suspended while ${model.unreadableFiles.join(", ")} cannot be read` };
+    return { deleteAllowed: false, blocker: `deletes are suspended while ${listFiles(model.unreadableFiles)} cannot be read` };
+  }
+  if (model.filesWithErrors.length > 0) {
+    return { deleteAllowed: false, blocker: `deletes are suspended while the config has errors (in ${listFiles(model.filesWithErrors)}); fix them to allow deletes` };
   }
   if (model.settings?.prune !== true) return { deleteAllowed: false, blocker: "prune is off" };
   if (model.settings.suspend) return { deleteAllowed: false, blocker: "prune is on, but applying is suspended" };
   return { deleteAllowed: true, blocker: "" };
+}
+
+/** Lists the first few files, then how many others there are. */
+function listFiles(files: readonly string[]): string {
+  const listed = files.slice(0, LISTED_FILES).join(", ");
+  return files.length > LISTED_FILES ? `${listed} and ${files.length - LISTED_FILES} other files` : listed;
 }
 
 /** Builds the orphan note's message that says why a removed identity's resources are kept. */

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 
 import { parse, stringify } from "yaml";
@@ -6,6 +6,7 @@ import { parse, stringify } from "yaml";
 import type { Diagnostic } from "../config/diagnostics.js";
 import { FindingSink } from "../config/diagnostics.js";
 import { schemas } from "../config/schema.js";
+import { rejectLinks, writeFileAtomic } from "../fs/atomic-write.js";
 import { orderByStatusSchema } from "./order.js";
 import type { StatusFile } from "./types.js";
 
@@ -57,19 +58,23 @@ export function serializeStatus(status: StatusFile): string {
 }
 
 /**
- * Writes the status file when its content differs from what is on disk, through a
- * temporary file and a rename so that readers never see a partial file. Returns
- * whether the file changed.
+ * Writes the status file when its content differs from what is on disk, atomically (see
+ * {@link writeFileAtomic}). Returns whether the file changed. Throws an
+ * `UnsafePathError`, and writes nothing, when the file or a folder on its path
+ * under `root` is a symbolic link, because the write would land wherever the link points.
  */
 export async function writeStatusFile(root: string, statusFile: string, status: StatusFile): Promise<boolean> {
+  return writeStatusText(root, statusFile, serializeStatus(status));
+}
+
+/** Writes serialized status text like {@link writeStatusFile}; `statusFile` is relative to `root`. */
+export async function writeStatusText(root: string, statusFile: string, text: string): Promise<boolean> {
   const target = path.join(root, statusFile);
-  const text = serializeStatus(status);
+  await rejectLinks(root, target);
   const current = await readFile(target, "utf8").catch(() => undefined);
   if (current === text) return false;
 
   await mkdir(path.dirname(target), { recursive: true });
-  const temporary = `${target}.${process.pid}.tmp`;
-  await writeFile(temporary, text, "utf8");
-  await rename(temporary, target);
+  await writeFileAtomic(target, text, { root });
   return true;
 }

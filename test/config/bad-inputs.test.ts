@@ -1,10 +1,11 @@
-import { symlink } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { chmod, symlink } from "node:fs/promises";
 import path from "node:path";
 
 import { afterAll, describe, expect, it } from "vitest";
 
 import { loadConfig } from "../../src/config/load.js";
-import { runCli } from "../support/cli.js";
+import { childEnvironment, CLI, runCli } from "../support/cli.js";
 import { awsIdentity, removeRepos, SIMPLE_POLICY, writeRepo } from "../support/repo.js";
 import { BAD_INPUT_CASES } from "./bad-input-cases.js";
 
@@ -58,17 +59,62 @@ describe("files the loader skips", () => {
     expect(model.files).toEqual(["integrations/aws-prod.yaml", "integrations/gcp-prod.yaml", "settings.yaml"]);
   });
 
-  it("skips symbolic links with a warning", async () => {
+  it("rejects a linked file as unreadable", async () => {
     const root = await writeRepo({ "identities/real.yaml": awsIdentity("real", SIMPLE_POLICY) });
     await symlink(path.join(root, "identities/real.yaml"), path.join(root, "identities/link.yaml"));
     const { diagnostics, model } = await loadConfig(root);
 
-    expect(diagnostics.map((diagnostic) => [diagnostic.file, diagnostic.severity, diagnostic.code])).toEqual([["identities/link.yaml", "warning", "file-symlink-skipped"]]);
+    expect(diagnostics.map((diagnostic) => [diagnostic.file, diagnostic.severity, diagnostic.code])).toEqual([["identities/link.yaml", "error", "file-symlink-skipped"]]);
     expect([...model.identities.keys()]).toEqual(["real"]);
+    expect(model.unreadableFiles).toEqual(["identities/link.yaml"]);
 
     const result = await runCli(["validate", "."], { cwd: root });
-    expect(result.code).toBe(0);
-    expect(result.stdout).toContain("identities/link.yaml:1:1: warning: symbolic link skipped");
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("identities/link.yaml:1:1: error: file is a symbolic link and was not read");
+  });
+
+  it("rejects linked and dangling folders", async () => {
+    const root = await writeRepo({ "team/real.yaml": awsIdentity("real", SIMPLE_POLICY) });
+    await symlink(path.join(root, "team"), path.join(root, "linked"));
+    await symlink(path.join(root, "missing"), path.join(root, "dangling"));
+    const { diagnostics, model } = await loadConfig(root);
+
+    expect(diagnostics.map((diagnostic) => [diagnostic.file, diagnostic.severity, diagnostic.code])).toEqual([
+      ["dangling", "error", "folder-symlink-skipped"],
+      ["linked", "error", "folder-symlink-skipped"],
+    ]);
+    expect(model.unreadableFiles).toEqual(["dangling/", "linked/"]);
+    expect(model.files).toContain("team/real.yaml");
+    expect(model.files.some((file) => file.startsWith("linked/"))).toBe(false);
+  });
+
+  it("reports a folder it cannot list", async () => {
+    const root = await writeRepo({ "team/real.yaml": awsIdentity("real", SIMPLE_POLICY) });
+    for (const folder of [root, path.join(root, "integrations")]) await chmod(folder, 0o755);
+    await chmod(path.join(root, "team"), 0o000);
+
+    // Root reads every folder, so the check runs as an unprivileged user.
+    const command = process.getuid?.() === 0 ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", process.execPath] : [process.execPath];
+    const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      execFile(command[0] ?? "", [...command.slice(1), CLI, "validate", root, "--format", "json"], { env: childEnvironment() }, (error, stdout) => {
+        resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : null, stdout });
+      });
+    });
+    await chmod(path.join(root, "team"), 0o755);
+
+    expect(result.code).toBe(1);
+    const output = JSON.parse(result.stdout) as { diagnostics: { file: string; severity: string; code: string }[] };
+    expect(output.diagnostics).toContainEqual(expect.objectContaining({ file: "team", severity: "error", code: "folder-unreadable" }));
+  });
+
+  it("ignores links to other files and dot names", async () => {
+    const root = await writeRepo({ "README.md": "# config\n", "team/real.yaml": awsIdentity("real", SIMPLE_POLICY) });
+    await symlink(path.join(root, "README.md"), path.join(root, "NOTES.md"));
+    await symlink(path.join(root, "team"), path.join(root, ".cache"));
+    const { diagnostics, model } = await loadConfig(root);
+
+    expect(diagnostics).toEqual([]);
+    expect(model.unreadableFiles).toEqual([]);
   });
 });
 
@@ -87,6 +133,29 @@ describe("invalid identities", () => {
 
     expect([...model.invalidIdentities.keys()]).toEqual(["typo"]);
     expect(model.invalidIdentities.get("typo")).toMatchObject({ provider: "aws", integration: "aws-prod" });
+  });
+
+  it.each([
+    ["a misspelled kind", (text: string) => text.replace("kind: WorkloadIdentity", "kind: WorkloadIdentiy")],
+    ["no kind", (text: string) => text.replace("kind: WorkloadIdentity\n", "")],
+    ["a list document", () => "- kind: WorkloadIdentity\n"],
+    ["a misspelled metadata", (text: string) => text.replace("metadata:", "metdata:")],
+    ["a name that is a number", (text: string) => text.replace("name: nameless", "name: 42")],
+  ])("lists an identity file with %s as unreadable", async (_, edit) => {
+    const root = await writeRepo({ "identities/nameless.yaml": edit(awsIdentity("nameless", SIMPLE_POLICY)) });
+    const { diagnostics, model } = await loadConfig(root);
+
+    expect(diagnostics.some((diagnostic) => diagnostic.file === "identities/nameless.yaml" && diagnostic.severity === "error")).toBe(true);
+    expect(model.unreadableFiles).toEqual(["identities/nameless.yaml"]);
+    expect(model.filesWithErrors).toContain("identities/nameless.yaml");
+  });
+
+  it("keeps a file with an invalid workload readable", async () => {
+    const root = await writeRepo({ "workloads/api.yaml": "apiVersion: wid/v1\nkind: Workload\nmetadata: { project: shop }\nspec:\n  type: service\n" });
+    const { model } = await loadConfig(root);
+
+    expect(model.unreadableFiles).toEqual([]);
+    expect(model.filesWithErrors).toEqual(["workloads/api.yaml"]);
   });
 
   it("lists files with syntax errors as unreadable", async () => {

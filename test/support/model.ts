@@ -48,6 +48,7 @@ export function modelOf(parts: { identities?: readonly WorkloadIdentity[]; workl
     invalidIntegrations: new Set(),
     workloads: sorted((parts.workloads ?? []).map((item) => [workloadKey(item), item])),
     unreadableFiles: [],
+    filesWithErrors: [],
     files: [],
   };
 }

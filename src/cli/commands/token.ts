@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { InvalidArgumentError, Option } from "commander";
 
 import { didYouMean } from "../../config/suggest.js";
-import { writeFileAtomic } from "../../credentials/files.js";
+import { writeFileAtomic } from "../../fs/atomic-write.js";
 import { tokenAudience } from "../../credentials/layout.js";
 import { resolveTokenIdentity } from "../../credentials/token-identity.js";
 import { loadIssuerConfig } from "../../issuer/config.js";
@@ -69,7 +69,7 @@ export function registerToken(program: Command): void {
           ...(workload !== undefined ? { workload: { project: workload.project, name: workload.name } } : {}),
           lifetimeSeconds: options.testTokenLifetime ?? settings.tokenLifetimeSeconds,
         });
-        if (options.out !== undefined) await writeFileAtomic(options.out, minted.token, 0o600);
+        if (options.out !== undefined) await writeFileAtomic(options.out, minted.token, { mode: 0o600 });
         else console.log(minted.token);
       }),
     );

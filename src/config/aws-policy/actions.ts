@@ -2,6 +2,7 @@ import type { FindingSink } from "../diagnostics.js";
 import { closestMatch, didYouMean } from "../suggest.js";
 import type { ActionCatalog } from "./catalog.js";
 import type { ElementEntry, StatementSummary } from "./statement.js";
+import { quote } from "../quote.js";
 
 /**
  * The actions that an Action or NotAction entry stands for, as lowercase service prefix
@@ -32,11 +33,11 @@ async function expandEntry(entry: ElementEntry, sink: FindingSink, catalog: Acti
   const colon = entry.value.indexOf(":");
   const service = entry.value.slice(0, colon);
   const action = entry.value.slice(colon + 1);
-  const written = JSON.stringify(entry.value);
+  const written = quote(entry.value);
 
   if (!(await catalog.hasService(service))) {
     const suggestion = didYouMean(service, await catalog.serviceKeys());
-    sink.error(entry.path, "aws-unknown-service", `${written} names the service prefix ${service}, which IAM does not have; check the prefix in the AWS Service Authorization Reference${suggestion}`);
+    sink.error(entry.path, "aws-unknown-service", `${written} names the service prefix ${quote(service, { json: false })}, which IAM does not have; check the prefix in the AWS Service Authorization Reference${suggestion}`);
     return undefined;
   }
 

@@ -4,6 +4,7 @@ import type { FindingSink, NodePath } from "../diagnostics.js";
 import { didYouMean } from "../suggest.js";
 import type { ActionCatalog } from "./catalog.js";
 import { describeType, isMapping } from "../values.js";
+import { quote } from "../quote.js";
 
 /** The kind of value a condition operator compares. */
 type ValueKind = "string" | "numeric" | "date" | "bool" | "null" | "binary" | "ip" | "arn";
@@ -90,7 +91,7 @@ export async function checkCondition(condition: unknown, sink: FindingSink, path
     const operator = parseOperator(name);
     if (operator === undefined) {
       const nullForm = /(^|:)NullIfExists$/.test(name) ? "; Null cannot take IfExists, because it tests whether the key exists" : "";
-      sink.error(operatorPath, "aws-policy-condition-operator", `${JSON.stringify(name)} is not a condition operator${nullForm || didYouMean(name, ALL_OPERATORS)}`, { atKey: true });
+      sink.error(operatorPath, "aws-policy-condition-operator", `${quote(name)} is not a condition operator${nullForm || didYouMean(name, ALL_OPERATORS)}`, { atKey: true });
       continue;
     }
     if (!isMapping(block)) {
@@ -120,7 +121,7 @@ function parseOperator(name: string): ParsedOperator | undefined {
 
 async function checkKey(key: string, operator: ParsedOperator, sink: FindingSink, path: NodePath, context: ConditionContext): Promise<void> {
   if (!CONDITION_KEY.test(key)) {
-    sink.error(path, "aws-policy-condition-key", `${JSON.stringify(key)} is not a condition key; write prefix:name, such as aws:SourceIp or s3:prefix`, { atKey: true });
+    sink.error(path, "aws-policy-condition-key", `${quote(key)} is not a condition key; write prefix:name, such as aws:SourceIp or s3:prefix`, { atKey: true });
     return;
   }
 
@@ -131,7 +132,7 @@ async function checkKey(key: string, operator: ParsedOperator, sink: FindingSink
   const info = await context.catalog.findConditionKey(key);
   if (info === undefined) {
     const suggestion = didYouMean(key, await context.catalog.conditionKeyNames(prefix));
-    sink.warning(path, "aws-policy-condition-key-unknown", `${JSON.stringify(key)} is not a known condition key${suggestion}; IAM ignores a key that the request does not carry`, {
+    sink.warning(path, "aws-policy-condition-key-unknown", `${quote(key)} is not a known condition key${suggestion}; IAM ignores a key that the request does not carry`, {
       atKey: true,
     });
     return;
@@ -166,15 +167,16 @@ function checkValue(value: unknown, kind: ValueKind, operator: string, sink: Fin
 
   if (typeof value === "number" && (kind === "string" || kind === "arn")) {
     // A YAML number loses what made it a string: 054238437032 reads as 54238437032.
-    const written = context.sourceText?.(path);
-    if (written !== undefined && written !== String(value)) {
+    const source = context.sourceText?.(path);
+    const written = source === undefined ? undefined : quote(source, { json: false });
+    if (written !== undefined && source !== String(value)) {
       sink.error(path, "aws-policy-condition-value", `${written} is written as a number, which YAML reads as ${String(value)}; quote it: "${written}"`);
       return;
     }
   }
 
   if (!matchesKind(value, kind)) {
-    sink.error(path, "aws-policy-condition-value", `${JSON.stringify(value)} is not valid for ${operator}; write ${VALUE_HINT[kind]}`);
+    sink.error(path, "aws-policy-condition-value", `${quote(value)} is not valid for ${operator}; write ${VALUE_HINT[kind]}`);
   }
 }
 

@@ -2,6 +2,7 @@ import type { FindingSink, NodePath } from "../diagnostics.js";
 import { didYouMean } from "../suggest.js";
 import type { ActionElement, ElementEntry, ResourceElement, StatementSummary } from "./statement.js";
 import { describeType, isMapping } from "../values.js";
+import { quote } from "../quote.js";
 
 /** The only policy language version wid accepts; `2008-10-17` lacks policy variables. */
 export const POLICY_VERSION = "2012-10-17";
@@ -55,7 +56,7 @@ function checkVersion(policy: Record<string, unknown>, sink: FindingSink, basePa
   if (version === undefined) {
     sink.error(basePath, "aws-policy-version", `has no Version; add Version: "${POLICY_VERSION}", without which IAM disables policy variables`);
   } else if (version !== POLICY_VERSION) {
-    const written = typeof version === "string" ? JSON.stringify(version) : `${describeType(version)} ${String(version)}`;
+    const written = typeof version === "string" ? quote(version) : `${describeType(version)} ${quote(version)}`;
     sink.error([...basePath, "Version"], "aws-policy-version", `${written} is not supported; write "${POLICY_VERSION}" as a quoted string`);
   }
 }
@@ -110,9 +111,9 @@ function checkSid(statement: Record<string, unknown>, sink: FindingSink, path: N
   if (typeof sid !== "string") {
     sink.error(sidPath, "aws-policy-sid", `must be a string, not ${describeType(sid)}`);
   } else if (!SID.test(sid)) {
-    sink.error(sidPath, "aws-policy-sid", `${JSON.stringify(sid)} is invalid: IAM allows only ASCII letters and digits in a Sid, such as ReadAssets`);
+    sink.error(sidPath, "aws-policy-sid", `${quote(sid)} is invalid: IAM allows only ASCII letters and digits in a Sid, such as ReadAssets`);
   } else if (sids.has(sid)) {
-    sink.error(sidPath, "aws-policy-sid", `${JSON.stringify(sid)} is already used by another statement; every Sid in a policy must be unique`);
+    sink.error(sidPath, "aws-policy-sid", `${quote(sid)} is already used by another statement; every Sid in a policy must be unique`);
   } else {
     sids.set(sid, sidPath);
   }
@@ -125,7 +126,7 @@ function checkEffect(statement: Record<string, unknown>, sink: FindingSink, path
     return undefined;
   }
   if (effect === "Allow" || effect === "Deny") return effect;
-  const written = typeof effect === "string" ? JSON.stringify(effect) : describeType(effect);
+  const written = typeof effect === "string" ? quote(effect) : describeType(effect);
   sink.error([...path, "Effect"], "aws-policy-effect", `${written} is not an effect; write exactly Allow or Deny${typeof effect === "string" ? didYouMean(effect, EFFECTS) : ""}`);
   return undefined;
 }
@@ -141,9 +142,9 @@ function checkActionElement(statement: Record<string, unknown>, sink: FindingSin
     if (entry.value === "*" || ACTION.test(entry.value)) {
       valid.push(entry);
     } else if (/^[^:]*[*?][^:]*:/.test(entry.value)) {
-      sink.error(entry.path, "aws-policy-action-format", `${JSON.stringify(entry.value)} has a wildcard in the service prefix; name the service, such as s3:Get*, or write "*" for every action`);
+      sink.error(entry.path, "aws-policy-action-format", `${quote(entry.value)} has a wildcard in the service prefix; name the service, such as s3:Get*, or write "*" for every action`);
     } else {
-      sink.error(entry.path, "aws-policy-action-format", `${JSON.stringify(entry.value)} is not an action; write service:Action, such as s3:GetObject, or "*" for every action`);
+      sink.error(entry.path, "aws-policy-action-format", `${quote(entry.value)} is not an action; write service:Action, such as s3:GetObject, or "*" for every action`);
     }
   }
   return { key, path: [...path, key], entries: valid };
@@ -163,7 +164,7 @@ function checkResourceElement(statement: Record<string, unknown>, sink: FindingS
       sink.error(
         entry.path,
         "aws-policy-resource",
-        `${JSON.stringify(entry.value)} is not an ARN; write arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE, such as arn:aws:s3:::my-bucket/*, or "*" for every resource`,
+        `${quote(entry.value)} is not an ARN; write arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE, such as arn:aws:s3:::my-bucket/*, or "*" for every resource`,
       );
     }
   }

@@ -1,16 +1,27 @@
 import { parseDocument } from "yaml";
 
+import { findTooDeepJson, MAX_NESTING_DEPTH, NESTING_DEPTH_MESSAGE } from "../depth.js";
 import type { FindingSink, NodePath } from "../diagnostics.js";
 import { isMapping } from "../values.js";
+import { duplicateKeyOffsets } from "../yaml-keys.js";
+import { quote } from "../quote.js";
 
 /**
  * Parses a policy written as a JSON string, such as in a `|` block. The text must be
  * strict JSON, and a key may appear only once in an object: JSON.parse would silently
  * keep the last of two `Condition` keys, so duplicates are found with the yaml parser.
  * Findings carry the offset inside the string, so they point at their line in the block.
+ * `path` is where the string is in its document. The JSON may nest only as deep as the
+ * document's nesting limit leaves room for below that path.
  * Returns undefined when the text is not a JSON object without duplicate keys.
  */
 export function parsePolicyJson(text: string, sink: FindingSink, path: NodePath): Record<string, unknown> | undefined {
+  // The string sits at level path.length + 1 of its document, so its JSON counts from there.
+  if (findTooDeepJson(text, MAX_NESTING_DEPTH - path.length) !== undefined) {
+    sink.error(path, "nesting-depth", NESTING_DEPTH_MESSAGE);
+    return undefined;
+  }
+
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -19,7 +30,7 @@ export function parsePolicyJson(text: string, sink: FindingSink, path: NodePath)
     const offset = syntaxErrorOffset(text, reason);
     // The diagnostic's line and column replace the offset that V8 names.
     const problem = reason.replace(/ in JSON at position [0-9]+.*$/, "");
-    sink.error(path, "aws-policy-json", `is a string but not valid JSON (${problem}); write the policy as a YAML mapping or fix the JSON`, offset === undefined ? {} : { offset });
+    sink.error(path, "aws-policy-json", `is a string but not valid JSON (${quote(problem, { json: false })}); write the policy as a YAML mapping or fix the JSON`, offset === undefined ? {} : { offset });
     return undefined;
   }
   if (!isMapping(parsed)) {
@@ -27,11 +38,9 @@ export function parsePolicyJson(text: string, sink: FindingSink, path: NodePath)
     return undefined;
   }
 
-  const duplicates = parseDocument(text, { uniqueKeys: true, merge: false }).errors.filter((error) => error.code === "DUPLICATE_KEY");
-  for (const duplicate of duplicates) {
-    sink.error(path, "aws-policy-duplicate-key", "has a key that appears twice in one JSON object; IAM would keep only one of them, so remove or merge the other", {
-      offset: duplicate.pos[0],
-    });
+  const duplicates = duplicateKeyOffsets(parseDocument(text, { uniqueKeys: false, merge: false }).contents);
+  for (const offset of duplicates) {
+    sink.error(path, "aws-policy-duplicate-key", "has a key that appears twice in one JSON object; IAM would keep only one of them, so remove or merge the other", { offset });
   }
   return duplicates.length > 0 ? undefined : parsed;
 }

@@ -3,6 +3,7 @@ import type { ActionExpansions } from "./actions.js";
 import type { ActionCatalog } from "./catalog.js";
 import { wildcardRegExp } from "./catalog.js";
 import type { StatementSummary } from "./statement.js";
+import { quote } from "../quote.js";
 
 /**
  * Actions that let a principal raise its own privileges when granted on every resource:
@@ -56,7 +57,7 @@ export async function warnRiskyGrants(statements: readonly StatementSummary[], e
       sink.warning(
         entry.path,
         "aws-policy-privilege-escalation",
-        `${JSON.stringify(entry.value)}${grants} ${where}, which can let the workload raise its own privileges (pass or assume any role, create users, roles or keys, attach inline policies); name the specific roles or resources in Resource`,
+        `${quote(entry.value)}${grants} ${where}, which can let the workload raise its own privileges (pass or assume any role, create users, roles or keys, attach inline policies); name the specific roles or resources in Resource`,
       );
     }
   }

@@ -6,6 +6,7 @@ import { checkCondition } from "./condition.js";
 import { checkPolicyGrammar } from "./grammar.js";
 import { warnRiskyGrants } from "./risk.js";
 import { checkPolicyCharacters, checkPolicySize } from "./size.js";
+import { findTooDeep, MAX_NESTING_DEPTH, NESTING_DEPTH_MESSAGE } from "../depth.js";
 import { isMapping } from "../values.js";
 
 /** Optional inputs of {@link validateAwsPolicy}. */
@@ -29,6 +30,11 @@ export interface PolicyValidationOptions {
 export async function validateAwsPolicy(policy: unknown, sink: FindingSink, basePath: NodePath, options: PolicyValidationOptions = {}): Promise<void> {
   if (!isMapping(policy)) {
     sink.error(basePath, "aws-policy-grammar", "must be a policy document mapping with Version and Statement");
+    return;
+  }
+  // The walks below recurse, so a policy given by another caller is checked here too.
+  if (findTooDeep(policy, MAX_NESTING_DEPTH - basePath.length) !== undefined) {
+    sink.error(basePath, "nesting-depth", NESTING_DEPTH_MESSAGE);
     return;
   }
   const catalog = options.catalog ?? actionCatalog();
