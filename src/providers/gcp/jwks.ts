@@ -1,3 +1,5 @@
+import { ExpectedError } from "../../errors/expected.js";
+
 /**
  * The issuer's key set in the form a workload identity pool provider accepts as
  * `oidc.jwksJson`: RSA and EC keys with only the fields Google lists (kty, alg, use, kid,
@@ -9,7 +11,9 @@
 const ALLOWED_MEMBERS = ["kty", "alg", "use", "kid", "n", "e", "x", "y", "crv"] as const;
 
 /** A key set that cannot be uploaded, with the reason. */
-export class JwksError extends Error {
+export class JwksError extends ExpectedError {
+  readonly kind = "invalid-keys";
+
   constructor(message: string) {
     super(message);
     this.name = "JwksError";
