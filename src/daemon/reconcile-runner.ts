@@ -86,7 +86,7 @@ export function countStates(status: StatusFile): Partial<Record<IdentityState, n
 function logDiagnostics(logger: Logger, diagnostics: readonly Diagnostic[]): void {
   for (const diagnostic of diagnostics.slice(0, MAX_LOGGED_DIAGNOSTICS)) {
     const { file, line, column, severity, code, message } = diagnostic;
-    logger.warn({ file, line, column, severity, code, diagnostic: message }, "config diagnostic");
+    logger.warn({ file, line, column, severity, code, detail: message }, "config diagnostic");
   }
   if (diagnostics.length > MAX_LOGGED_DIAGNOSTICS) {
     logger.warn({ logged: MAX_LOGGED_DIAGNOSTICS, total: diagnostics.length }, "config diagnostics truncated");

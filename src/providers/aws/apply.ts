@@ -47,7 +47,7 @@ export async function applyAws(clients: AwsClients, request: ApplyRequest<"aws">
     await checkCallerAccount(clients, integration);
   } catch (error) {
     const converted = convertAwsError(error, { integration: integration.name, call: "sts:GetCallerIdentity" });
-    logger.error({ err: converted.message }, "account check failed; nothing applied");
+    logger.error({ err: converted }, "account check failed; nothing applied");
     return changes.map((change) => failed(change, converted.message, converted.kind));
   }
 
@@ -137,7 +137,7 @@ async function runChange(change: ResourceChange, context: WriteContext): Promise
     return outcome;
   } catch (error) {
     const converted = error instanceof CloudError ? error : convertAwsError(error, { integration: context.integration.name, call: "iam", identity: change.identity, resource: change.resource });
-    context.logger.error({ identity: change.identity, resource: change.resource, call: converted.call, code: converted.code, err: converted.message }, "resource failed");
+    context.logger.error({ identity: change.identity, resource: change.resource, call: converted.call, code: converted.code, err: converted }, "resource failed");
     return failed(change, converted.message, converted.kind);
   }
 }

@@ -93,7 +93,7 @@ async function checkProject(context: GcpWriteContext): Promise<{ message: string
     return undefined;
   } catch (error) {
     const failure = error instanceof CloudError ? { message: error.message, kind: error.kind } : { message: String(error), kind: "other" as const };
-    context.logger.error({ err: failure.message }, "project check failed; nothing applied");
+    context.logger.error({ err: error }, "project check failed; nothing applied");
     return failure;
   }
 }
@@ -120,7 +120,7 @@ async function applyBindings(changes: readonly ResourceChange[], context: GcpWri
     });
   } catch (error) {
     const converted = toGcpCallError(error, { integration: context.integration.name, call: "cloudresourcemanager.projects.setIamPolicy", resource: `projects/${context.integration.gcp.projectId}` });
-    context.logger.error({ call: converted.call, code: converted.code, err: converted.message }, "policy update failed");
+    context.logger.error({ call: converted.call, code: converted.code, err: converted }, "policy update failed");
     return changes.map((change) => failed(change, converted.message, converted.kind));
   }
 }
@@ -142,7 +142,7 @@ async function runChange(change: ResourceChange, context: GcpWriteContext, signa
     return outcome;
   } catch (error) {
     const converted = error instanceof GcpCallError ? error : toGcpCallError(error, { integration: context.integration.name, call: "iam", identity: change.identity, resource: change.resource });
-    context.logger.error({ identity: change.identity, resource: change.resource, call: converted.call, code: converted.code, err: converted.message }, "resource failed");
+    context.logger.error({ identity: change.identity, resource: change.resource, call: converted.call, code: converted.code, err: converted }, "resource failed");
     return failed(change, converted.message, converted.kind);
   }
 }
