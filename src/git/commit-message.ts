@@ -1,4 +1,4 @@
-import { compareBytes } from "../config/files.js";
+import { compareBytes } from "../text/order.js";
 import type { FinishedOutcome, RunCounts } from "../reconcile/outcome.js";
 
 /**

@@ -1,7 +1,8 @@
 import PQueue from "p-queue";
 
 import type { ResourceChange } from "../../plan/types.js";
-import type { ApplyRequest, ChangeDetails, CloudErrorKind, OutcomeKind, ResourceOutcome } from "../types.js";
+import type { ApplyRequest, ChangeDetails, CloudErrorKind, ResourceOutcome } from "../types.js";
+import { base, DONE, failed } from "../outcome.js";
 import { CloudError, NOT_STARTED_MESSAGE } from "../types.js";
 import type { GcpClients } from "./clients.js";
 import { GcpCallError, toGcpCallError } from "./errors.js";
@@ -13,8 +14,6 @@ import { readProjectNumber } from "./read.js";
 import type { GcpChangeDetails } from "./types.js";
 import type { GcpWriteContext } from "./write.js";
 import { writeChange } from "./write.js";
-
-const DONE: Record<ResourceChange["action"], OutcomeKind> = { create: "created", update: "updated", delete: "deleted" };
 
 /** Settings of apply that come from the adapter rather than from the run. */
 export interface GcpApplySettings {
@@ -154,12 +153,3 @@ function isGcpDetails(details: ChangeDetails): details is GcpChangeDetails {
 function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
   return [items.filter(test), items.filter((item) => !test(item))];
 }
-
-function base(change: ResourceChange): Omit<ResourceOutcome, "outcome"> {
-  return { resource: change.resource, type: change.type, provider: change.provider, integration: change.integration, identity: change.identity, action: change.action };
-}
-
-function failed(change: ResourceChange, message: string, errorKind?: CloudErrorKind): ResourceOutcome {
-  return { ...base(change), outcome: "failed", message, ...(errorKind !== undefined ? { errorKind } : {}) };
-}
-
