@@ -12,6 +12,7 @@ import { hasErrors } from "../config/diagnostics.js";
 import { loadConfig } from "../config/load.js";
 import type { ConfigModel, LoadedConfig, Settings } from "../config/model.js";
 import { DEFAULT_STATUS_FILE } from "../config/model.js";
+import type { GitEnvironment } from "../git/client.js";
 import { localConfigRevision } from "../git/revision.js";
 import type { PlanFingerprints } from "../plan/fingerprint.js";
 import { changesFingerprint, configFingerprint, fingerprintMismatch } from "../plan/fingerprint.js";
@@ -60,6 +61,12 @@ export interface ReconcileOptions {
    * daemon passes the revision its work folder found.
    */
   revision?: string;
+  /**
+   * The environment git runs in to find the default `revision`, scrubbed of git's own
+   * variables (see `createLocalGitClient`). Without it and without `revision`, the
+   * revision is null.
+   */
+  gitEnvironment?: GitEnvironment;
   /** Apply nothing, as `suspend: true` in Settings does, even when Settings do not suspend. Default false. */
   suspend?: boolean;
   /**
@@ -157,7 +164,7 @@ async function run(options: ReconcileOptions, logger: Logger): Promise<Reconcile
   // Load and validate; without Settings nothing can be planned. The revision skips
   // commits of the status file alone, so committing the status changes nothing.
   const loaded = await loadConfig(options.root);
-  const revision = options.revision ?? (await localConfigRevision(path.resolve(options.root), loaded.model.settings?.statusFile ?? DEFAULT_STATUS_FILE));
+  const revision = options.revision ?? (options.gitEnvironment === undefined ? null : await localConfigRevision(path.resolve(options.root), loaded.model.settings?.statusFile ?? DEFAULT_STATUS_FILE, options.gitEnvironment));
   logger.debug({ identities: loaded.model.identities.size, diagnostics: loaded.diagnostics.length, revision }, "config loaded");
   const timings = { planMs: 0, applyMs: 0, statusMs: 0 };
   const result: ReconcileResult = { outcome: "invalid-config", loaded, revision, statusDiagnostics: [], statusWritten: false, suspended: false, retryable: false, timings, durationMs: 0 };
