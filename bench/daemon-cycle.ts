@@ -23,8 +23,8 @@ import { promisify } from "node:util";
 import { runCycle } from "../src/daemon/cycle.js";
 import type { RunTimings } from "../src/daemon/cycle.js";
 import { createLogger } from "../src/log/logger.js";
-import type { ReconcileRunner } from "../src/daemon/runner.js";
 import { chooseRunner } from "../src/daemon/runners.js";
+import type { RunnerChoice } from "../src/daemon/runners.js";
 import { WorkFolder } from "../src/git/work-folder.js";
 import { createAdapters } from "../src/providers/registry.js";
 import type { AwsProxy } from "../test/support/aws-proxy.js";
@@ -98,7 +98,7 @@ interface Clouds {
   google: FakeGcp;
 }
 
-async function benchCase(name: string, prepare: (dir: string) => Promise<void>, runs: number, runner: ReconcileRunner, clouds: Clouds | undefined): Promise<CaseResult> {
+async function benchCase(name: string, prepare: (dir: string) => Promise<void>, runs: number, { runner, mode }: RunnerChoice, clouds: Clouds | undefined): Promise<CaseResult> {
   const root = await mkdtemp(path.join(tmpdir(), "wid-bench-"));
   try {
     const remote = path.join(root, "remote.git");
@@ -112,17 +112,18 @@ async function benchCase(name: string, prepare: (dir: string) => Promise<void>, 
 
     const logger = createLogger({ level: "silent", secrets: [] });
     const folder = await WorkFolder.open({ dir: path.join(root, "work"), remote, branch: "main", subdir: "", git: { auth: { token: undefined, username: "x-access-token" }, environment: GIT_ENV, author: { name: "wid", email: "wid@example.com" } }, logger });
-    const context = { workFolder: folder, runner, logger, suspend: false, pushAttempts: 5, timeoutMs: 600_000 };
+    const context = { workFolder: folder, runner, mode, logger, suspend: false, pushAttempts: 5, timeoutMs: 600_000 };
     const signals = { stop: new AbortController().signal, kill: new AbortController().signal };
     try {
       const first = await runCycle(context, "startup", signals);
-      if (first.outcome !== "success" || first.statusCommit === null) throw new Error(`the first cycle of ${name} did not commit a status: ${first.error ?? first.result?.message ?? first.outcome}`);
+      if (first.outcome !== "success" || first.statusCommit === null) throw new Error(`the first cycle of ${name} did not commit a status: ${first.error ?? first.result?.reason ?? first.outcome}`);
       const noop: RunTimings[] = [];
       for (let i = 0; i < runs; i++) {
         clouds?.proxy.resetCounts();
         const report = await runCycle(context, "schedule", signals);
         if (report.statusCommit !== null) throw new Error(`a no-op cycle of ${name} committed ${report.statusCommit}`);
-        if ((report.result?.summary.create ?? 0) + (report.result?.summary.update ?? 0) + (report.result?.summary.delete ?? 0) > 0) throw new Error(`a no-op cycle of ${name} changed the cloud`);
+        const counts = report.result?.counts;
+        if (counts !== undefined && counts.created + counts.updated + counts.deleted > 0) throw new Error(`a no-op cycle of ${name} changed the cloud`);
         noop.push(report.timings);
       }
       return { name, first: first.timings, noop, noopIam: clouds === undefined ? null : iamTotals(clouds.proxy.counts()) };
@@ -167,11 +168,11 @@ let clouds: Clouds | undefined;
 let results: CaseResult[];
 try {
   if (!offline) clouds = await startClouds(scratch);
-  const { runner, mode } = chooseRunner(offline, offline ? {} : createAdapters());
-  console.log(`daemon cycle, ${mode} runner${clouds !== undefined ? ` against moto at ${clouds.moto.endpoint} and the fake of Google Cloud` : ""}, ${runs} no-op runs per case, Node ${process.version}, ${cpus().length} cores`);
-  const example = await benchCase("example repository", (dir) => cp(EXAMPLE, dir, { recursive: true }), runs, runner, clouds);
+  const choice = chooseRunner(offline, offline ? {} : createAdapters());
+  console.log(`daemon cycle, ${choice.mode} runner${clouds !== undefined ? ` against moto at ${clouds.moto.endpoint} and the fake of Google Cloud` : ""}, ${runs} no-op runs per case, Node ${process.version}, ${cpus().length} cores`);
+  const example = await benchCase("example repository", (dir) => cp(EXAMPLE, dir, { recursive: true }), runs, choice, clouds);
   await clouds?.moto.reset();
-  const generated = await benchCase(`${identities} identities`, (dir) => writeGeneratedConfig(dir, identities), runs, runner, clouds);
+  const generated = await benchCase(`${identities} identities`, (dir) => writeGeneratedConfig(dir, identities), runs, choice, clouds);
   results = [example, generated];
 } finally {
   await stopClouds(clouds);

@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 
-import { compareBytes } from "../config/files.js";
+import { compareBytes } from "../text/order.js";
 import type { Plan, ResourceChange } from "../plan/types.js";
+import { RESOURCE_TYPES } from "../plan/types.js";
 import type { ApplyOptions, ResourceOutcome } from "../providers/types.js";
 import { NOT_STARTED_MESSAGE } from "../providers/types.js";
 import type { IntegrationSession } from "../reconcile/observe.js";
@@ -94,10 +95,10 @@ function unchangedOutcomes(plan: Plan, sessions: ReadonlyMap<string, Integration
   return outcomes;
 }
 
-const RESOURCE_TYPES = new Set(["oidc-provider", "role", "role-policy", "workload-identity-pool", "workload-identity-pool-provider", "custom-role", "role-binding"]);
+const RESOURCE_TYPE_SET: ReadonlySet<string> = new Set(RESOURCE_TYPES);
 
 function isResourceType(type: string): type is ResourceOutcome["type"] {
-  return RESOURCE_TYPES.has(type);
+  return RESOURCE_TYPE_SET.has(type);
 }
 
 function orderOutcomes(plan: Plan, outcomes: ResourceOutcome[]): ResourceOutcome[] {

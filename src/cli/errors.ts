@@ -1,5 +1,9 @@
+import { ExpectedError } from "../errors/expected.js";
+
 /** An error the CLI reports as one line, without a stack trace, and exits with `exitCode`. */
-export class CliError extends Error {
+export class CliError extends ExpectedError {
+  readonly kind = "command";
+
   readonly exitCode: number;
 
   constructor(message: string, exitCode = 1) {

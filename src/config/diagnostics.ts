@@ -7,6 +7,7 @@
  */
 
 import { quote } from "./quote.js";
+import { compareBytes } from "../text/order.js";
 
 export type Severity = "error" | "warning";
 
@@ -91,10 +92,10 @@ export function formatPath(path: NodePath): string {
 
 /** Orders diagnostics by file, line and column so that output is stable. */
 export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
-  if (a.file !== b.file) return a.file < b.file ? -1 : 1;
+  if (a.file !== b.file) return compareBytes(a.file, b.file);
   if (a.line !== b.line) return a.line - b.line;
   if (a.column !== b.column) return a.column - b.column;
-  if (a.code !== b.code) return a.code < b.code ? -1 : 1;
+  if (a.code !== b.code) return compareBytes(a.code, b.code);
   return 0;
 }
 

@@ -13,9 +13,9 @@ import { validateIdentityDocument } from "./validate-identity.js";
 import { validateIntegrationSpec } from "./validate-integration.js";
 import { validateSettingsSpec } from "./validate-settings.js";
 import type { ParsedDocument, Position } from "./yaml.js";
-import { isMapping } from "./values.js";
 import { toDiagnostic } from "./yaml.js";
 import { quote } from "./quote.js";
+import { isRecord } from "../json/record.js";
 
 export const API_VERSION = "wid/v1";
 
@@ -69,7 +69,7 @@ export async function buildDocument(document: ParsedDocument, diagnostics: Diagn
 
 async function checkAndBuild(document: ParsedDocument, sink: FindingSink): Promise<DocumentResult> {
   const value = document.value;
-  if (!isMapping(value)) {
+  if (!isRecord(value)) {
     sink.error([], "document-not-mapping", "document must be a mapping with apiVersion, kind, metadata and spec");
     return { kind: "Unidentified" };
   }
@@ -168,8 +168,8 @@ function lazyLocation(document: ParsedDocument, path: NodePath): SourceLocation 
  * A document that may be an identity but has no readable name is `Unidentified`.
  */
 function invalidResult(record: Record<string, unknown>, document: ParsedDocument): DocumentResult {
-  const metadata = isMapping(record.metadata) ? record.metadata : {};
-  const spec = isMapping(record.spec) ? record.spec : {};
+  const metadata = isRecord(record.metadata) ? record.metadata : {};
+  const spec = isRecord(record.spec) ? record.spec : {};
   const name = typeof metadata.name === "string" && metadata.name !== "" ? metadata.name : undefined;
   switch (record.kind) {
     case "Settings":

@@ -4,6 +4,7 @@ import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 
 import type { Diagnostic } from "./diagnostics.js";
+import { compareBytes } from "../text/order.js";
 
 /**
  * Maximum size of one config file. An identity file with a maximum-size policy is about
@@ -190,27 +191,6 @@ function readConfigFile(absolute: string): ReadOutcome {
 
 function errorCode(error: unknown): string {
   return error instanceof Error && "code" in error && typeof error.code === "string" ? error.code : String(error);
-}
-
-/**
- * Compares strings in plain byte order of their UTF-8 encoding, which is code point
- * order, without encoding them. UTF-16 code units already sort in that order except
- * that surrogates (code points above U+FFFF) must sort after U+E000..U+FFFF.
- */
-export function compareBytes(a: string, b: string): number {
-  const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return codeUnitRank(x) - codeUnitRank(y);
-  }
-  return a.length - b.length;
-}
-
-function codeUnitRank(unit: number): number {
-  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
-  if (unit >= 0xe000) return unit - 0x800;
-  return unit;
 }
 
 function isYamlName(name: string): boolean {

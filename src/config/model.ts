@@ -7,6 +7,8 @@ import type { Diagnostic } from "./diagnostics.js";
 
 export type Provider = "aws" | "gcp";
 export const PROVIDERS: readonly Provider[] = ["aws", "gcp"];
+/** The names of the providers in messages: "AWS" and "Google Cloud". */
+export const PROVIDER_NAMES: Readonly<Record<Provider, string>> = { aws: "AWS", gcp: "Google Cloud" };
 
 /** Where a document, or a field of it, is written. Lines and columns are 1-based. */
 export interface SourceLocation {

@@ -1,6 +1,6 @@
 import type { Diagnostic } from "./diagnostics.js";
 import type { DocumentResult } from "./documents.js";
-import { compareBytes } from "./files.js";
+import { compareBytes } from "../text/order.js";
 import type { ConfigModel, Integration, InvalidIdentity, Settings, SourceLocation, Workload, WorkloadIdentity } from "./model.js";
 import { workloadKey } from "./model.js";
 import { awsRoleName, MAX_AWS_ROLE_NAME_LENGTH } from "./names.js";

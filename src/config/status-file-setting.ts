@@ -4,9 +4,9 @@ import { firstSymbolicLink, insidePath } from "../fs/links.js";
 import type { Diagnostic } from "./diagnostics.js";
 import { DEFAULT_STATUS_FILE } from "./model.js";
 import { quote } from "./quote.js";
-import { isMapping } from "./values.js";
 import type { ParsedDocument } from "./yaml.js";
 import { toDiagnostic } from "./yaml.js";
+import { isRecord } from "../json/record.js";
 
 /** The kind of the status file's document; a document of another kind is configuration. */
 const STATUS_KIND = "Status";
@@ -23,8 +23,8 @@ export interface StatusFileDeclaration {
 export function findStatusFileDeclaration(documents: readonly ParsedDocument[]): StatusFileDeclaration | undefined {
   for (const document of documents) {
     const value = document.value;
-    if (!isMapping(value) || value.kind !== "Settings") continue;
-    const statusFile = isMapping(value.spec) ? value.spec.statusFile : undefined;
+    if (!isRecord(value) || value.kind !== "Settings") continue;
+    const statusFile = isRecord(value.spec) ? value.spec.statusFile : undefined;
     return { path: typeof statusFile === "string" ? path.posix.normalize(statusFile) : DEFAULT_STATUS_FILE, document };
   }
   return undefined;
@@ -38,7 +38,7 @@ export function findStatusFileDeclaration(documents: readonly ParsedDocument[]):
  */
 export function configDocumentKind(documents: readonly ParsedDocument[]): string | undefined {
   for (const { value } of documents) {
-    if (!isMapping(value) || value.kind === STATUS_KIND) continue;
+    if (!isRecord(value) || value.kind === STATUS_KIND) continue;
     if (typeof value.kind === "string") return value.kind;
     if (["kind", "apiVersion", "metadata", "spec"].some((key) => key in value)) return "config";
   }

@@ -1,10 +1,5 @@
 /** Type guards and descriptions for values read from YAML or JSON, before they are trusted. */
 
-/** Returns whether a value is a mapping: a non-null object that is not an array. */
-export function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** Describes the type of a value in the user's terms: a list, a mapping, a number. */
 export function describeType(value: unknown): string {
   if (value === null) return "null";

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 
 import { parseDuration } from "../config/duration.js";
+import { ExpectedError } from "../errors/expected.js";
 import { resolveGitAuth } from "../git/auth.js";
 import type { GitAuth, GitAuthSource } from "../git/auth.js";
 import type { GitIdentity } from "../git/client.js";
@@ -119,7 +120,9 @@ export interface DaemonConfig {
 }
 
 /** An invalid option value; the message names the option and what to pass. */
-export class DaemonConfigError extends Error {
+export class DaemonConfigError extends ExpectedError {
+  readonly kind = "configuration";
+
   constructor(message: string) {
     super(message);
     this.name = "DaemonConfigError";

@@ -4,16 +4,16 @@ import { performance } from "node:perf_hooks";
 
 import type { Logger } from "pino";
 
+import { ExpectedError } from "../errors/expected.js";
 import { statusCommitMessage } from "../git/commit-message.js";
 import { publishStatus } from "../git/publish.js";
 import type { WorkFolder } from "../git/work-folder.js";
-import type { ReconcileResult, ReconcileRunner, RunnerOutcome } from "./runner.js";
+import type { RunOutcome } from "../reconcile/outcome.js";
+import type { RunnerMode } from "./reconcile-runner.js";
+import type { ReconcileRunner, RunnerResult } from "./runner.js";
 
 /** Source of a run request. */
 export type TriggerSource = "startup" | "schedule" | "retry" | "webhook" | "signal" | "api";
-
-/** Outcome of a run. `aborted`: a shutdown stopped it before it finished. */
-export type RunOutcome = RunnerOutcome | "aborted";
 
 /** Time spent in each stage of a run, in milliseconds. */
 export interface RunTimings {
@@ -35,7 +35,7 @@ export interface RunReport {
   /** The config revision reconciled, or null when the fetch failed. */
   revision: string | null;
   /** The runner's result, when the runner returned. */
-  result?: ReconcileResult;
+  result?: RunnerResult;
   /** The status commit pushed, or null when the status did not change or was not pushed. */
   statusCommit: string | null;
   rebased: boolean;
@@ -50,7 +50,9 @@ export interface RunReport {
 export interface CycleContext {
   workFolder: WorkFolder;
   runner: ReconcileRunner;
-  /** The daemon's logger; each run gets a child with its run id and revision. */
+  /** The runner's mode, which every line of a run carries. */
+  mode: RunnerMode;
+  /** The daemon's logger; each run gets a child with its run id, mode and revision. */
   logger: Logger;
   /** Apply nothing, regardless of Settings. */
   suspend: boolean;
@@ -69,7 +71,9 @@ export interface ShutdownSignals {
 }
 
 /** A run went past its timeout. */
-export class RunTimeoutError extends Error {
+export class RunTimeoutError extends ExpectedError {
+  readonly kind = "timeout";
+
   constructor(readonly timeoutMs: number) {
     super(`the run took longer than its timeout of ${Math.round(timeoutMs / 1000)} s`);
     this.name = "RunTimeoutError";
@@ -91,7 +95,7 @@ export async function runCycle(context: CycleContext, trigger: TriggerSource, sh
   const kill = AbortSignal.any([shutdown.kill, timeout.signal]);
 
   const report: RunReport = { runId, trigger, outcome: "failed", head: null, revision: null, statusCommit: null, rebased: false, retry: false, timings: { gitMs: 0, planMs: 0, applyMs: 0, statusMs: 0, totalMs: 0 } };
-  let log = context.logger.child({ runId });
+  let log = context.logger.child({ runId, mode: context.mode });
   log.info({ trigger }, "run started");
 
   try {
@@ -110,7 +114,6 @@ export async function runCycle(context: CycleContext, trigger: TriggerSource, sh
     report.outcome = result.outcome;
     report.retry = result.outcome !== "success" && result.retryable;
     Object.assign(report.timings, result.timings);
-    if (result.message !== undefined) log.warn({ outcome: result.outcome, reason: result.message }, "run did not fully succeed");
 
     // Publish: commit and push the status file when its content changed.
     if (result.statusFile !== null) {
@@ -120,7 +123,7 @@ export async function runCycle(context: CycleContext, trigger: TriggerSource, sh
         dir: context.workFolder.dir,
         branch: context.workFolder.branch,
         statusPath: path.posix.join(context.workFolder.subdir, result.statusFile),
-        message: statusCommitMessage({ revision, applied: result.summary, pending: result.pending, outcome: result.outcome, suspended: result.suspended, identities: result.identities }),
+        message: statusCommitMessage({ revision, counts: result.counts, outcome: result.outcome, suspended: result.suspended, identities: result.identities }),
         maxAttempts: context.pushAttempts,
         signal: kill,
         logger: log,
@@ -155,13 +158,26 @@ export async function runCycle(context: CycleContext, trigger: TriggerSource, sh
     report.timings.totalMs = performance.now() - started;
   }
 
-  log.info({ outcome: report.outcome, durationMs: Math.round(report.timings.totalMs), statusCommit: report.statusCommit, ...changeFields(report.result) }, "run finished");
+  logRunFinished(log, report);
   return report;
 }
 
-function changeFields(result: ReconcileResult | undefined): Record<string, number> {
-  if (result === undefined) return {};
-  return { created: result.summary.create, updated: result.summary.update, deleted: result.summary.delete, pending: result.pending };
+/**
+ * Logs the `run finished` line with the run's outcome and the same change counts as
+ * `reconcile finished`. The outcome differs from that line's only when git failed or
+ * the run was stopped after the reconcile.
+ */
+function logRunFinished(log: Logger, report: RunReport): void {
+  const { result } = report;
+  const fields = {
+    outcome: report.outcome,
+    durationMs: Math.round(report.timings.totalMs),
+    statusCommit: report.statusCommit,
+    ...(result !== undefined ? { suspended: result.suspended, ...result.counts } : {}),
+    ...(report.outcome !== "success" ? { reason: report.error ?? result?.reason } : {}),
+  };
+  if (report.outcome === "success") log.info(fields, "run finished");
+  else log.warn(fields, "run finished");
 }
 
 /** Returns a short random id that distinguishes the log lines of one run from the others. */

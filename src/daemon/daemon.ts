@@ -22,7 +22,9 @@ import type { MountedHandler } from "./http/router.js";
 import { startHttpServer } from "./http/server.js";
 import type { HttpServer, ListenAddress } from "./http/server.js";
 import { DaemonMetrics } from "./metrics/daemon-metrics.js";
+import type { RunnerMode } from "./reconcile-runner.js";
 import type { ReconcileRunner } from "./runner.js";
+import type { RunnerChoice } from "./runners.js";
 import { RunScheduler } from "./scheduler.js";
 import type { ScheduleOptions, TriggerResult } from "./scheduler.js";
 
@@ -33,6 +35,8 @@ const KILL_WAIT_MS = 5_000;
 export interface DaemonOptions {
   workFolder: { dir: string; remote: string; branch: string; subdir: string; git: GitSettings };
   runner: ReconcileRunner;
+  /** The runner's mode, which every log line of a run carries. */
+  mode: RunnerMode;
   logger: Logger;
   schedule: ScheduleOptions;
   timeoutMs: number;
@@ -64,8 +68,8 @@ export interface DaemonOptions {
 /** Routes of the HTTP server besides health, metrics and the webhook. */
 export type HttpExtras = Pick<NonNullable<DaemonOptions["http"]>, "issuerKeys" | "githubApp" | "mounts">;
 
-/** Maps validated command-line settings to daemon options. */
-export function daemonOptionsFromConfig(config: DaemonConfig, runner: ReconcileRunner, logger: Logger, extras: HttpExtras = {}): DaemonOptions {
+/** Maps validated command-line settings and the chosen runner to daemon options. */
+export function daemonOptionsFromConfig(config: DaemonConfig, choice: RunnerChoice, logger: Logger, extras: HttpExtras = {}): DaemonOptions {
   return {
     workFolder: {
       dir: config.workDir,
@@ -74,7 +78,8 @@ export function daemonOptionsFromConfig(config: DaemonConfig, runner: ReconcileR
       subdir: config.subdir,
       git: { auth: config.auth, environment: config.processEnvironment, author: config.author },
     },
-    runner,
+    runner: choice.runner,
+    mode: choice.mode,
     logger,
     schedule: { intervalMs: config.intervalMs, retryIntervalMs: config.retryIntervalMs, jitter: config.jitter },
     timeoutMs: config.timeoutMs,
@@ -99,7 +104,7 @@ export async function runOnce(options: DaemonOptions, shutdown: ShutdownSignals)
 }
 
 function cycleContext(options: DaemonOptions, workFolder: WorkFolder): CycleContext {
-  return { workFolder, runner: options.runner, logger: options.logger, suspend: options.suspend, pushAttempts: options.pushAttempts, timeoutMs: options.timeoutMs };
+  return { workFolder, runner: options.runner, mode: options.mode, logger: options.logger, suspend: options.suspend, pushAttempts: options.pushAttempts, timeoutMs: options.timeoutMs };
 }
 
 /**

@@ -6,6 +6,7 @@
 
 import type { Logger } from "pino";
 
+import type { FinishedOutcome, RunCounts } from "../reconcile/outcome.js";
 import type { IdentityState } from "../status/types.js";
 
 /** Input of one run. */
@@ -25,19 +26,9 @@ export interface ReconcileInput {
   suspend?: boolean;
 }
 
-/** Changes by action. */
-export interface ChangeCounts {
-  create: number;
-  update: number;
-  delete: number;
-}
-
-/** Outcome of a run. `partial`: some integrations or identities failed while the others reconciled. */
-export type RunnerOutcome = "success" | "partial" | "failed";
-
-/** Result of one run. */
-export interface ReconcileResult {
-  outcome: RunnerOutcome;
+/** Result of one run of a {@link ReconcileRunner}. */
+export interface RunnerResult {
+  outcome: FinishedOutcome;
   /**
    * The status file the runner wrote, relative to `configDir` with `/` separators, or
    * null when it wrote none (for example when the config has no valid Settings).
@@ -45,10 +36,8 @@ export interface ReconcileResult {
   statusFile: string | null;
   /** The status file's content differs from the checked-out one. */
   statusChanged: boolean;
-  /** Cloud changes applied in this run, by action. */
-  summary: ChangeCounts;
-  /** Changes that wait for `install: true`, for an apply, or for the end of a suspension. */
-  pending: number;
+  /** Changes made, failed, pending and not applied, as the run's log lines count them. */
+  counts: RunCounts;
   /** Applying was suspended, by Settings or by {@link ReconcileInput.suspend}. */
   suspended: boolean;
   /** Identities by state in the written status file. */
@@ -58,8 +47,8 @@ export interface ReconcileResult {
    * config error that only a new commit can fix.
    */
   retryable: boolean;
-  /** Reason the outcome is not success, as a sentence. */
-  message?: string;
+  /** What kept the outcome from a success, as a sentence; absent on success. */
+  reason?: string;
   /** Time spent in each stage, in milliseconds. */
   timings: { planMs: number; applyMs: number; statusMs: number };
   /** `Settings.issuer` of the reconciled config, which the issuer's routes publish; absent without valid Settings. */
@@ -71,4 +60,4 @@ export interface ReconcileResult {
  * directory. It must not touch git. It throws only for a stop (the signal's reason) or
  * a bug; every expected failure is reported in the result.
  */
-export type ReconcileRunner = (input: ReconcileInput) => Promise<ReconcileResult>;
+export type ReconcileRunner = (input: ReconcileInput) => Promise<RunnerResult>;

@@ -1,5 +1,6 @@
 import path from "node:path";
 
+import { ExpectedError } from "../errors/expected.js";
 import type { GithubAppConfig } from "../github/config.js";
 import { GithubConfigError, parseRepositoryName, readGithubAppConfig } from "../github/config.js";
 import { IssuerError } from "../issuer/errors.js";
@@ -14,7 +15,9 @@ export interface DaemonGithubApp {
 }
 
 /** A server setting that cannot be used; the message names the flag or variable. */
-export class ServerConfigError extends Error {
+export class ServerConfigError extends ExpectedError {
+  readonly kind = "configuration";
+
   constructor(message: string) {
     super(message);
     this.name = "ServerConfigError";

@@ -3,6 +3,7 @@ import { constants } from "node:fs";
 import { link, open, rename, rm } from "node:fs/promises";
 import path from "node:path";
 
+import { ExpectedError } from "../errors/expected.js";
 import { firstSymbolicLink } from "./links.js";
 
 /** Options of {@link writeFileAtomic}. */
@@ -25,7 +26,9 @@ export interface AtomicWriteOptions {
 }
 
 /** A write rejected because its path goes through a symbolic link. */
-export class UnsafePathError extends Error {
+export class UnsafePathError extends ExpectedError {
+  readonly kind = "unsafe-path";
+
   constructor(message: string) {
     super(message);
     this.name = "UnsafePathError";

@@ -9,6 +9,9 @@ export interface GitIdentity {
   email: string;
 }
 
+/** The environment of the process that runs wid, as read once at start. */
+export type GitEnvironment = Readonly<Record<string, string | undefined>>;
+
 /** Settings of the git processes wid runs: credentials, environment, commit identity and time limit. */
 export interface GitSettings {
   auth: GitAuth;
@@ -18,7 +21,7 @@ export interface GitSettings {
    * `GIT_CONFIG_*` cannot redirect the work folder. Secrets git does not need (every
    * `WID_` variable, GitHub tokens, static AWS credentials) are dropped too.
    */
-  environment: Readonly<Record<string, string | undefined>>;
+  environment: GitEnvironment;
   author: GitIdentity;
   /** A git command that prints nothing for this long is killed. Default 120 s. */
   silenceTimeoutMs?: number;
@@ -83,11 +86,24 @@ export function createGitClient(baseDir: string, settings: GitSettings, signal?:
 }
 
 /**
+ * Creates a git client for local, read-only commands in `baseDir`, such as finding the
+ * config revision or the repository root for `wid plan`, `wid apply` and `wid github
+ * check`. It runs git in the same scrubbed environment as {@link createGitClient}, so a
+ * `GIT_DIR` or `GIT_CONFIG_*` of the caller cannot point it at another repository, and
+ * with the host's credential helpers switched off, so nothing prompts or reads a secret.
+ */
+export function createLocalGitClient(baseDir: string, environment: GitEnvironment): SimpleGit {
+  const config = ["core.autocrlf=false", "credential.helper="];
+  const git = simpleGit({ baseDir, config, allowConfig: config.map((entry) => entry.slice(0, entry.indexOf("="))), allowEnvironment: [...PASSED_GIT_VARIABLES, "GIT_TERMINAL_PROMPT"] });
+  return git.env(gitEnvironment(environment));
+}
+
+/**
  * Returns the caller's environment without git's own variables, the variables
  * simple-git blocks and every secret git does not need. What git uses to connect is
  * kept: PATH, HOME, proxies, `SSH_AUTH_SOCK`, `GIT_SSH_COMMAND` and `GIT_SSH`.
  */
-function gitEnvironment(environment: Readonly<Record<string, string | undefined>>): Record<string, string> {
+function gitEnvironment(environment: GitEnvironment): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [key, value] of Object.entries(environment)) {
     if (value === undefined) continue;

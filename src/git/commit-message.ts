@@ -1,4 +1,5 @@
-import { compareBytes } from "../config/files.js";
+import { compareBytes } from "../text/order.js";
+import type { FinishedOutcome, RunCounts } from "../reconcile/outcome.js";
 
 /**
  * The git trailer that marks a wid status commit and names the config revision it
@@ -11,11 +12,9 @@ export const STATUS_COMMIT_TRAILER = "Wid-Config-Revision";
 export interface StatusCommitFacts {
   /** The config revision the status file describes. */
   revision: string;
-  /** Cloud changes the run applied, by action. */
-  applied: { create: number; update: number; delete: number };
-  /** Changes that wait for `install: true` or for an apply. */
-  pending: number;
-  outcome: "success" | "partial" | "failed";
+  /** The run's change counts, as its log lines report them. */
+  counts: RunCounts;
+  outcome: FinishedOutcome;
   /** Applying was suspended, by `suspend: true` in Settings or by `--suspend`. */
   suspended: boolean;
   /** Identities by state, as in the status file. */
@@ -28,8 +27,8 @@ export interface StatusCommitFacts {
  * The message depends only on `facts`, never on the time.
  */
 export function statusCommitMessage(facts: StatusCommitFacts): string {
-  const { create, update, delete: deleted } = facts.applied;
-  const subject = `Update wid status for ${facts.revision.slice(0, 7)}: ${create} created, ${update} updated, ${deleted} deleted`;
+  const { created, updated, deleted, failed, pending, notApplied } = facts.counts;
+  const subject = `Update wid status for ${facts.revision.slice(0, 7)}: ${created} created, ${updated} updated, ${deleted} deleted`;
 
   const states = Object.entries(facts.identities)
     .filter(([, count]) => count > 0)
@@ -37,8 +36,10 @@ export function statusCommitMessage(facts: StatusCommitFacts): string {
     .map(([state, count]) => `${count} ${state}`);
   const body = [
     `Config revision: ${facts.revision}`,
-    `Applied: ${create} created, ${update} updated, ${deleted} deleted.`,
-    `Pending: ${facts.pending} change(s) wait for install: true or for an apply.`,
+    `Applied: ${created} created, ${updated} updated, ${deleted} deleted.`,
+    ...(failed > 0 ? [`Failed: ${failed} change(s).`] : []),
+    `Pending: ${pending} change(s) wait for install: true or for the end of a suspension.`,
+    ...(notApplied > 0 ? [`Not applied: ${notApplied} planned change(s) wait for a run with cloud access.`] : []),
     `Identities: ${states.length > 0 ? states.join(", ") : "none"}.`,
     `Outcome: ${facts.outcome}.`,
   ];

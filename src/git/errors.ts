@@ -1,10 +1,13 @@
+import { ExpectedError } from "../errors/expected.js";
 import { stripUrlCredentials } from "./url.js";
 
 /** Maximum length of git's output kept in an error message. */
 const MAX_DETAIL_LENGTH = 600;
 
 /** A git command that failed, with git's own message trimmed and stripped of URL credentials. */
-export class GitOperationError extends Error {
+export class GitOperationError extends ExpectedError {
+  readonly kind = "git";
+
   /** The step that failed, such as `fetch` or `push`. */
   readonly operation: string;
 

@@ -1,5 +1,7 @@
 import { open, readFile, rm } from "node:fs/promises";
 
+import { ExpectedError } from "../errors/expected.js";
+
 /** A lock file that holds the id of the process that owns a work folder. */
 export interface FolderLock {
   /** Path of the lock file. */
@@ -10,7 +12,9 @@ export interface FolderLock {
 }
 
 /** The work folder is locked by another running process. */
-export class FolderLockedError extends Error {
+export class FolderLockedError extends ExpectedError {
+  readonly kind = "locked";
+
   constructor(
     readonly lockPath: string,
     readonly owner: number,

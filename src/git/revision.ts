@@ -1,7 +1,8 @@
 import type { SimpleGit } from "simple-git";
-import { simpleGit } from "simple-git";
 
 import { STATUS_COMMIT_TRAILER } from "./commit-message.js";
+import type { GitEnvironment } from "./client.js";
+import { createLocalGitClient } from "./client.js";
 
 /** The selection of commits that count as changes of the config. */
 export interface ConfigRevisionQuery {
@@ -47,11 +48,12 @@ export async function configRevision(git: SimpleGit, query: ConfigRevisionQuery)
  * Returns the config revision of the config directory `dir` for `wid plan` and `wid
  * apply`: {@link configRevision} with `statusFile` excluded, else the HEAD commit when
  * nothing in the directory was committed yet. Returns null when `dir` is not inside a
- * git work tree, the repository has no commits, or git fails.
+ * git work tree, the repository has no commits, or git fails. git runs in `environment`
+ * scrubbed of git's own variables (see `createLocalGitClient`).
  */
-export async function localConfigRevision(dir: string, statusFile: string): Promise<string | null> {
+export async function localConfigRevision(dir: string, statusFile: string, environment: GitEnvironment): Promise<string | null> {
   try {
-    const git = simpleGit({ baseDir: dir });
+    const git = createLocalGitClient(dir, environment);
     if (!(await git.checkIsRepo())) return null;
     return (await configRevision(git, { path: ".", statusFile })) ?? (await git.revparse(["HEAD"])).trim();
   } catch {

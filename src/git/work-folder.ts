@@ -4,6 +4,7 @@ import path from "node:path";
 import type { Logger } from "pino";
 import type { SimpleGit } from "simple-git";
 
+import { ExpectedError } from "../errors/expected.js";
 import { createGitClient } from "./client.js";
 import type { GitSettings } from "./client.js";
 import { gitStep } from "./errors.js";
@@ -37,7 +38,9 @@ export interface SyncResult {
 }
 
 /** The work folder is unusable as it is, for a reason the operator has to fix. */
-export class WorkFolderError extends Error {
+export class WorkFolderError extends ExpectedError {
+  readonly kind = "work-folder";
+
   constructor(message: string) {
     super(message);
     this.name = "WorkFolderError";

@@ -1,8 +1,10 @@
 import path from "node:path";
 
-import { simpleGit } from "simple-git";
+import type { SimpleGit } from "simple-git";
 
 import type { Diagnostic } from "../config/diagnostics.js";
+import type { GitEnvironment } from "../git/client.js";
+import { createLocalGitClient } from "../git/client.js";
 import type { ReadStatusResult } from "../status/file.js";
 import { readStatusFile } from "../status/file.js";
 import type { StatusReader } from "./planner.js";
@@ -17,10 +19,11 @@ import { readStatusText } from "./status-text.js";
  * The base commit is `baseSha` when the clone has it, else the first parent of a merge
  * commit checked out by `actions/checkout` (which needs `fetch-depth: 2`). When neither
  * is available the checkout's copy is read, and a warning on the status file reports it.
+ * git runs in `gitEnvironment` scrubbed of git's own variables (see `createLocalGitClient`).
  */
-export function baseStatusReader(options: { baseSha: string; headSha: string; configPrefix: string }): StatusReader {
+export function baseStatusReader(options: { baseSha: string; headSha: string; configPrefix: string; gitEnvironment: GitEnvironment }): StatusReader {
   return async (root, statusFile) => {
-    const git = simpleGit({ baseDir: root });
+    const git = createLocalGitClient(root, options.gitEnvironment);
     const base = await findBaseCommit(git, options.baseSha, options.headSha);
     const repositoryFile = options.configPrefix === "" ? statusFile : path.posix.join(options.configPrefix, statusFile);
     if (base === undefined) return withWarning(await readStatusFile(root, statusFile), statusFile);
@@ -36,7 +39,7 @@ export function baseStatusReader(options: { baseSha: string; headSha: string; co
   };
 }
 
-async function findBaseCommit(git: ReturnType<typeof simpleGit>, baseSha: string, headSha: string): Promise<string | undefined> {
+async function findBaseCommit(git: SimpleGit, baseSha: string, headSha: string): Promise<string | undefined> {
   if (await hasCommit(git, baseSha)) return baseSha;
   // actions/checkout checks out a merge commit of HEAD^1 (the base) and HEAD^2 (the head).
   const secondParent = await revParse(git, "HEAD^2");
@@ -44,7 +47,7 @@ async function findBaseCommit(git: ReturnType<typeof simpleGit>, baseSha: string
   return undefined;
 }
 
-async function hasCommit(git: ReturnType<typeof simpleGit>, sha: string): Promise<boolean> {
+async function hasCommit(git: SimpleGit, sha: string): Promise<boolean> {
   try {
     await git.raw(["cat-file", "-e", `${sha}^{commit}`]);
     return true;
@@ -53,7 +56,7 @@ async function hasCommit(git: ReturnType<typeof simpleGit>, sha: string): Promis
   }
 }
 
-async function revParse(git: ReturnType<typeof simpleGit>, ref: string): Promise<string | undefined> {
+async function revParse(git: SimpleGit, ref: string): Promise<string | undefined> {
   try {
     return (await git.revparse(["--verify", "--quiet", ref])).trim() || undefined;
   } catch {

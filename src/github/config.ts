@@ -1,6 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 
 import type { Provider } from "../config/model.js";
+import { ExpectedError } from "../errors/expected.js";
 import type { PullRequestEvent } from "./event.js";
 import { EventPayloadError, readPullRequestEvent } from "./event.js";
 import type { JsonRecord } from "./json.js";
@@ -43,7 +44,9 @@ export interface GithubCheckConfig {
 }
 
 /** A missing or invalid setting; the message names the variable and what to do. */
-export class GithubConfigError extends Error {
+export class GithubConfigError extends ExpectedError {
+  readonly kind = "configuration";
+
   constructor(message: string) {
     super(message);
     this.name = "GithubConfigError";

@@ -1,3 +1,4 @@
+import { ExpectedError } from "../errors/expected.js";
 import type { JsonRecord } from "./json.js";
 import { integerAt, isCommitSha, recordAt, stringAt } from "./json.js";
 
@@ -41,7 +42,9 @@ export function readPullRequestEvent(payload: JsonRecord): PullRequestEvent | un
 }
 
 /** An event payload that lacks a field the check needs. */
-export class EventPayloadError extends Error {
+export class EventPayloadError extends ExpectedError {
+  readonly kind = "event-payload";
+
   constructor(message: string) {
     super(`invalid event payload: ${message}`);
     this.name = "EventPayloadError";

@@ -1,3 +1,5 @@
+import { ExpectedError } from "../errors/expected.js";
+
 /**
  * The narrow interface to the git host: the few GitHub REST calls a check needs. The
  * octokit implementation is in `octokit-host.ts`; everything else in this folder
@@ -92,7 +94,9 @@ export interface GitHost {
 }
 
 /** A failed GitHub API call. The message names the call and the HTTP status, never a credential. */
-export class GithubApiError extends Error {
+export class GithubApiError extends ExpectedError {
+  readonly kind = "github-api";
+
   readonly status: number | null;
   readonly call: string;
 

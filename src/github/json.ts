@@ -3,11 +3,11 @@
  * responses), so that untrusted input is checked field by field instead of cast.
  */
 
-export type JsonRecord = Record<string, unknown>;
+import type { JsonRecord } from "../json/record.js";
+import { isRecord } from "../json/record.js";
 
-export function isRecord(value: unknown): value is JsonRecord {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+export type { JsonRecord } from "../json/record.js";
+export { isRecord } from "../json/record.js";
 
 /** The record at `key`, or undefined when it is missing or not an object. */
 export function recordAt(value: unknown, key: string): JsonRecord | undefined {

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 
 import type { Integration, Provider } from "../config/model.js";
+import { PROVIDER_NAMES } from "../config/model.js";
 import { planOffline } from "../plan/offline.js";
 import type { PlanInput as IntegrationInput } from "../plan/online.js";
 import { planOnline } from "../plan/online.js";
@@ -10,7 +11,6 @@ import { combinePlans } from "./combine-plans.js";
 import type { Planner } from "./planner.js";
 
 /** Provider names in the reasons that check summaries show. */
-const PROVIDER_NAMES: Record<Provider, string> = { aws: "AWS", gcp: "Google Cloud" };
 
 export interface OnlinePlannerOptions {
   /** The cloud adapters, as `wid plan` creates them with `createAdapters`. */

@@ -23,6 +23,7 @@ import { IssuerError } from "./errors.js";
 import type { KeySet, SigningAlgorithm, SigningKey } from "./key-set.js";
 import { SIGNING_ALGORITHMS } from "./key-set.js";
 import { RSA_MODULUS_BITS } from "./key-rotation.js";
+import { isRecord } from "../json/record.js";
 
 /** File mode of key set files: readable and writable by the owner only. */
 export const KEY_FILE_MODE = 0o600;
@@ -132,10 +133,6 @@ function pemAlgorithm(key: KeyObject, source: string): SigningAlgorithm {
 
 function isSigningAlgorithm(value: string): value is SigningAlgorithm {
   return SIGNING_ALGORITHMS.some((alg) => alg === value);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function requireString(entry: Record<string, unknown>, field: string, where: string): string {

@@ -1,6 +1,7 @@
 import { pino } from "pino";
 import type { DestinationStream, Logger } from "pino";
 
+import { isExpectedError } from "../errors/expected.js";
 import { stripUrlCredentials } from "../git/url.js";
 
 /** Log levels wid accepts, from most to least verbose. */
@@ -34,8 +35,14 @@ export const REDACTED = "[redacted]";
 /** Secret values shorter than this are not masked in text, because masking them would hide ordinary words. */
 const MIN_MASKED_LENGTH = 4;
 
+/** Levels at which every logged error keeps its stack trace, expected ones included. */
+const STACK_LEVELS: ReadonlySet<LogLevel> = new Set(["trace", "debug"]);
+
 export interface LoggerOptions {
-  /** Default `info`. */
+  /**
+   * Default `info`. At `debug` and `trace` every error in an `err` field keeps its stack
+   * trace, and at other levels only unexpected errors do.
+   */
   level?: LogLevel;
   /** Value of the `name` field of every line. Default `wid`. */
   name?: string;
@@ -55,18 +62,21 @@ export interface LoggerOptions {
 /**
  * Creates wid's pino logger, shared by every command and the daemon: one JSON object
  * per line, secret keys redacted, URLs stripped of credentials, and every known secret
- * value masked in the final line.
+ * value masked in the final line. An error in an `err` field is written with its type,
+ * message and fields. Its stack trace is added only when the error is unexpected (see
+ * `ExpectedError`) or the level is `debug` or `trace`.
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const destination = options.destination ?? pino.destination({ dest: 2, sync: true });
+  const level = options.level ?? "info";
   const urlKeys = new Set(URL_KEYS);
   return pino(
     {
-      level: options.level ?? "info",
+      level,
       base: { name: options.name ?? "wid" },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      serializers: { err: serializeError },
+      serializers: { err: errorSerializer(STACK_LEVELS.has(level)) },
       redact: {
         paths: [...SECRET_KEYS, ...URL_KEYS].flatMap((key) => [bracket(key), `*${bracket(key)}`, `*.*${bracket(key)}`]),
         censor: (value, keyPath) => {
@@ -106,12 +116,23 @@ export function secretMasker(secrets: readonly string[]): (text: string) => stri
   };
 }
 
-/** pino's error serializer, with credentials removed from URLs in the message and stack. */
-function serializeError(error: unknown): unknown {
-  const serialized = pino.stdSerializers.err(error instanceof Error ? error : new Error(String(error)));
-  return {
-    ...serialized,
-    message: stripUrlCredentials(serialized.message),
-    ...(serialized.stack !== undefined ? { stack: stripUrlCredentials(serialized.stack) } : {}),
+/**
+ * Returns pino's error serializer with credentials removed from URLs in the message and
+ * stack. An expected error keeps its own message, without its causes' appended, and
+ * loses its stack unless `allStacks` is set. A value that is not an error, such as a
+ * message string, is written as `{ message }`.
+ */
+function errorSerializer(allStacks: boolean): (error: unknown) => unknown {
+  return (error) => {
+    if (!(error instanceof Error)) return { message: stripUrlCredentials(String(error)) };
+    const { stack, ...serialized } = pino.stdSerializers.err(error);
+    const expected = isExpectedError(error);
+    // An expected error's message is complete, so the cause's message that pino appends would repeat it.
+    const message = expected ? error.message : serialized.message;
+    return {
+      ...serialized,
+      message: stripUrlCredentials(message),
+      ...((allStacks || !expected) && stack !== undefined ? { stack: stripUrlCredentials(stack) } : {}),
+    };
   };
 }

@@ -1,5 +1,6 @@
 import type { PlanFingerprints } from "./fingerprint.js";
 import type { Plan } from "./types.js";
+import { isRecord } from "../json/record.js";
 
 /** Format marker of plan files written by `wid plan --out`. */
 export const SAVED_PLAN_FORMAT = "wid-plan/v1";
@@ -57,8 +58,4 @@ export function parseSavedPlan(text: string): SavedPlanHeader {
     integrationPrints[name] = print;
   }
   return { mode, root, fingerprints: { revision, config, integrations: integrationPrints, changes } };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

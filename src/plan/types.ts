@@ -14,14 +14,9 @@ export type ChangeAction = "create" | "update" | "delete";
  * AWS: the account's IAM OIDC provider, a role with its trust policy, and its inline policy.
  * GCP: the workload identity pool, its OIDC provider, a custom role, and its project binding.
  */
-export type ResourceType =
-  | "oidc-provider"
-  | "role"
-  | "role-policy"
-  | "workload-identity-pool"
-  | "workload-identity-pool-provider"
-  | "custom-role"
-  | "role-binding";
+export const RESOURCE_TYPES = ["oidc-provider", "role", "role-policy", "workload-identity-pool", "workload-identity-pool-provider", "custom-role", "role-binding"] as const;
+/** One of {@link RESOURCE_TYPES}. */
+export type ResourceType = (typeof RESOURCE_TYPES)[number];
 
 /** Actions and resources added to and removed from one policy statement. */
 export interface StatementDiff {

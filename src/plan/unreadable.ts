@@ -1,4 +1,4 @@
-import { compareBytes } from "../config/files.js";
+import { compareBytes } from "../text/order.js";
 import type { ConfigModel, InvalidIdentity } from "../config/model.js";
 import type { StatusFile } from "../status/types.js";
 

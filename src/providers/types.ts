@@ -30,6 +30,7 @@
 import type { Logger } from "pino";
 
 import type { AwsIdentity, AwsIntegration, GcpIdentity, GcpIntegration, Integration, Provider } from "../config/model.js";
+import { ExpectedError } from "../errors/expected.js";
 import type { ChangeAction, ResourceChange, ResourceType } from "../plan/types.js";
 import type { AwsChangeDetails, AwsObservation } from "./aws/types.js";
 import type { GcpChangeDetails, GcpObservation } from "./gcp/types.js";
@@ -306,7 +307,7 @@ export type CloudErrorKind =
   | "other";
 
 /** A cloud call that failed, converted once at the adapter boundary. */
-export class CloudError extends Error {
+export class CloudError extends ExpectedError {
   readonly kind: CloudErrorKind;
   readonly provider: Provider;
   readonly integration: string;

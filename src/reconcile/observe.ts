@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 
 import type { ConfigModel, Integration, Provider, WorkloadIdentity } from "../config/model.js";
+import { PROVIDER_NAMES } from "../config/model.js";
 import type { PlanInput } from "../plan/online.js";
 import type { ResourceChange } from "../plan/types.js";
 import type {
@@ -27,8 +28,6 @@ export interface IntegrationSession {
   /** Why observing failed, when it did. */
   errorKind?: CloudErrorKind;
 }
-
-const PROVIDER_NAMES: Record<Provider, string> = { aws: "AWS", gcp: "Google Cloud" };
 
 /**
  * Observes every integration of the model concurrently. Integrations are independent:

@@ -12,6 +12,7 @@ import { hasErrors } from "../config/diagnostics.js";
 import { loadConfig } from "../config/load.js";
 import type { ConfigModel, LoadedConfig, Settings } from "../config/model.js";
 import { DEFAULT_STATUS_FILE } from "../config/model.js";
+import type { GitEnvironment } from "../git/client.js";
 import { localConfigRevision } from "../git/revision.js";
 import type { PlanFingerprints } from "../plan/fingerprint.js";
 import { changesFingerprint, configFingerprint, fingerprintMismatch } from "../plan/fingerprint.js";
@@ -26,6 +27,7 @@ import { readStatusFile, writeStatusFile } from "../status/file.js";
 import type { StatusFile } from "../status/types.js";
 import type { IntegrationSession } from "./observe.js";
 import { observeIntegrations } from "./observe.js";
+import { countChanges, judgeRun } from "./outcome.js";
 
 export interface ReconcileOptions {
   /** The config directory. */
@@ -59,6 +61,12 @@ export interface ReconcileOptions {
    * daemon passes the revision its work folder found.
    */
   revision?: string;
+  /**
+   * The environment git runs in to find the default `revision`, scrubbed of git's own
+   * variables (see `createLocalGitClient`). Without it and without `revision`, the
+   * revision is null.
+   */
+  gitEnvironment?: GitEnvironment;
   /** Apply nothing, as `suspend: true` in Settings does, even when Settings do not suspend. Default false. */
   suspend?: boolean;
   /**
@@ -69,14 +77,15 @@ export interface ReconcileOptions {
    */
   signal?: AbortSignal;
   /**
-   * Log through a child logger that adds a random `run` id and the mode. Default true.
-   * The daemon turns it off, because its run logger already carries a run id.
+   * Log through a child logger that adds a random `runId` and the `mode`. Default true.
+   * The daemon turns it off, because its run logger already carries both.
    */
   runLogger?: boolean;
 }
 
 /**
- * The end state of a run.
+ * The end state of a run, as `wid apply --format json` reports it. Log lines and the
+ * daemon use the coarser outcome that `judgeRun` in `outcome.ts` derives from it.
  * - `no-changes`, `changes`: a plan or offline run, with or without changes.
  * - `applied`: every change was made and every integration was read.
  * - `failed`: an integration could not be read, or a change failed.
@@ -123,7 +132,7 @@ export interface ReconcileResult {
  */
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {
   const started = Date.now();
-  const logger = options.runLogger === false ? options.logger : options.logger.child({ run: randomUUID(), mode: options.mode });
+  const logger = options.runLogger === false ? options.logger : options.logger.child({ runId: randomUUID(), mode: options.mode });
   let result: ReconcileResult | undefined;
   try {
     result = await run(options, logger);
@@ -131,17 +140,21 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   } finally {
     const durationMs = Date.now() - started;
     if (result !== undefined) result.durationMs = durationMs;
-    logger.info(
-      {
-        outcome: result?.outcome ?? (options.signal?.aborted === true ? "stopped" : "error"),
-        durationMs,
-        changes: result?.plan?.changes.length,
-        failed: result?.report?.summary.failed,
-        statusWritten: result?.statusWritten,
-      },
-      "reconcile finished",
-    );
+    logFinished(logger, result, options.signal?.aborted === true, durationMs);
   }
+}
+
+/** Logs the `reconcile finished` line: at info on success, else at warn with the reason. */
+function logFinished(logger: Logger, result: ReconcileResult | undefined, aborted: boolean, durationMs: number): void {
+  if (result === undefined) {
+    // The run threw: a stop at a safe point, or an error its caller logs.
+    logger.warn({ outcome: aborted ? "aborted" : "failed", durationMs }, "reconcile finished");
+    return;
+  }
+  const { outcome, reason } = judgeRun(result);
+  const fields = { outcome, durationMs, suspended: result.suspended, ...countChanges(result), statusWritten: result.statusWritten };
+  if (outcome === "success") logger.info(fields, "reconcile finished");
+  else logger.warn({ ...fields, reason }, "reconcile finished");
 }
 
 async function run(options: ReconcileOptions, logger: Logger): Promise<ReconcileResult> {
@@ -151,7 +164,7 @@ async function run(options: ReconcileOptions, logger: Logger): Promise<Reconcile
   // Load and validate; without Settings nothing can be planned. The revision skips
   // commits of the status file alone, so committing the status changes nothing.
   const loaded = await loadConfig(options.root);
-  const revision = options.revision ?? (await localConfigRevision(path.resolve(options.root), loaded.model.settings?.statusFile ?? DEFAULT_STATUS_FILE));
+  const revision = options.revision ?? (options.gitEnvironment === undefined ? null : await localConfigRevision(path.resolve(options.root), loaded.model.settings?.statusFile ?? DEFAULT_STATUS_FILE, options.gitEnvironment));
   logger.debug({ identities: loaded.model.identities.size, diagnostics: loaded.diagnostics.length, revision }, "config loaded");
   const timings = { planMs: 0, applyMs: 0, statusMs: 0 };
   const result: ReconcileResult = { outcome: "invalid-config", loaded, revision, statusDiagnostics: [], statusWritten: false, suspended: false, retryable: false, timings, durationMs: 0 };
@@ -212,7 +225,7 @@ async function run(options: ReconcileOptions, logger: Logger): Promise<Reconcile
   const applyStart = performance.now();
   let report: ApplyReport | undefined;
   if (offline) {
-    if (plan.changes.length > 0) logger.info({ changes: plan.changes.length, suspended: result.suspended }, "changes not applied");
+    if (plan.changes.length > 0) logger.info({ notApplied: plan.changes.length, suspended: result.suspended }, "changes not applied");
   } else {
     report = await applyPlan(plan, sessions, applyOptions(options), logger);
     // Writes that never started are left to the next run, which reads the cloud again.

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 
-import { compareBytes } from "../config/files.js";
+import { compareBytes } from "../text/order.js";
 import { SCHEMA_DIR } from "../config/schema.js";
 
 type SchemaNode = Record<string, unknown>;

@@ -29,7 +29,7 @@ afterEach(async () => {
 });
 
 function cloudRunner(): ReconcileRunner {
-  return createReconcileRunner({ mode: "cloud", adapters: testClouds().adapters() });
+  return createReconcileRunner({ mode: "apply", adapters: testClouds().adapters() });
 }
 
 /** Copies the example's AWS part into a folder outside git, which stands in for the daemon's config directory. */
@@ -53,14 +53,13 @@ describe.skipIf(!availability.run)(`cloud runner against moto ${availability.rea
       outcome: "success",
       statusFile: STATUS,
       statusChanged: true,
-      summary: { create: 9, update: 0, delete: 0 },
-      pending: 2,
+      counts: { created: 9, updated: 0, deleted: 0, failed: 0, pending: 2, notApplied: 0 },
       suspended: false,
       identities: { installed: 4, "not-installed": 1 },
       retryable: false,
       issuer: "https://oidc.example.com",
     });
-    expect(result.message).toBeUndefined();
+    expect(result.reason).toBeUndefined();
     expect(result.timings.planMs).toBeGreaterThan(0);
     expect(result.timings.applyMs).toBeGreaterThan(0);
     expect(result.timings.statusMs).toBeGreaterThan(0);
@@ -87,7 +86,7 @@ describe.skipIf(!availability.run)(`cloud runner against moto ${availability.rea
 
     expect(resumed.outcome).toBe("success");
     // The next run finishes the role left without its inline policy and creates the rest.
-    expect(resumed.summary).toEqual({ create: 7, update: 0, delete: 0 });
+    expect(resumed.counts).toMatchObject({ created: 7, updated: 0, deleted: 0 });
     const iam = await testClouds().iamState();
     expect(iam.providers).toHaveLength(1);
     expect(Object.keys(iam.roles)).toHaveLength(4);
@@ -121,7 +120,7 @@ describe.skipIf(!availability.run)(`cloud runner against moto ${availability.rea
     const result = await cloudRunner()(input(dir, overrides));
 
     expect(testClouds().iamWrites()).toBe(0);
-    expect(result).toMatchObject({ outcome: "success", suspended: true, summary: { create: 0, update: 0, delete: 0 }, pending: 11, identities: { "pending-install": 4, "not-installed": 1 } });
+    expect(result).toMatchObject({ outcome: "success", suspended: true, counts: { created: 0, updated: 0, deleted: 0, failed: 0, pending: 11, notApplied: 0 }, identities: { "pending-install": 4, "not-installed": 1 } });
     const status = parseStatus(await readFile(path.join(dir, STATUS), "utf8"));
     expect(status.identities["aws-shop-assets"]?.state).toBe("pending-install");
     expect(status.identities["aws-shop-assets"]?.message).toContain("applying is suspended");
@@ -141,11 +140,11 @@ describe.skipIf(!availability.run)(`cloud runner against moto ${availability.rea
       return result;
     };
 
-    const report = await runOnce(testDaemonOptions(fixture, captureLogger().logger, { runner }), never);
+    const report = await runOnce(testDaemonOptions(fixture, captureLogger().logger, { runner, mode: "apply" }), never);
 
     expect(report.outcome).toBe("success");
     expect(report.rebased).toBe(true);
-    expect(report.result?.summary).toEqual({ create: 15, update: 0, delete: 0 });
+    expect(report.result?.counts).toMatchObject({ created: 15, updated: 0, deleted: 0 });
     const log = await fixture.remoteLog();
     expect(log[0]?.sha).toBe(report.statusCommit);
     expect(log[0]?.files).toEqual([STATUS]);

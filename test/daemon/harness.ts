@@ -30,7 +30,7 @@ export function captureLogger(options: { level?: LogLevel; secrets?: string[] } 
   return { logger, lines, entries, messages: () => entries().map((entry) => entry.msg) };
 }
 
-/** Daemon options for an in-process daemon on `fixture`: the offline runner, no HTTP server, a 1 h interval. */
+/** Daemon options for an in-process daemon on `fixture`: the offline runner, no HTTP server, a 1 h interval. A test that passes another runner sets its `mode` too. */
 export function testDaemonOptions(fixture: GitFixture, logger: Logger, overrides: Partial<DaemonOptions> = {}): DaemonOptions {
   return {
     workFolder: {
@@ -41,6 +41,7 @@ export function testDaemonOptions(fixture: GitFixture, logger: Logger, overrides
       git: { auth: { token: undefined, username: "x-access-token" }, environment: TEST_GIT_ENV, author: { name: "wid", email: "wid@example.com" } },
     },
     runner: runOffline,
+    mode: "offline",
     logger,
     schedule: { intervalMs: 3_600_000, retryIntervalMs: 3_600_000, jitter: 0 },
     timeoutMs: 60_000,

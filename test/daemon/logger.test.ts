@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 
+import { GitOperationError } from "../../src/git/errors.js";
 import { REDACTED, secretMasker } from "../../src/log/logger.js";
+import { CloudError } from "../../src/providers/types.js";
 import { captureLogger } from "./harness.js";
 
 describe("daemon logger", () => {
@@ -51,5 +53,49 @@ describe("daemon logger", () => {
     const mask = secretMasker(["abc"]);
 
     expect(mask("abc def")).toBe("abc def");
+  });
+
+  it("logs an expected error without its stack", () => {
+    const captured = captureLogger({ level: "info" });
+    const error = new CloudError("no credentials for integration gcp-prod", { kind: "credentials", provider: "gcp", integration: "gcp-prod", call: "projects.get" }, new Error("Could not load the default credentials"));
+
+    captured.logger.error({ err: error }, "integration could not be observed");
+
+    const err = captured.entries()[0]?.err as Record<string, unknown> | undefined;
+    expect(err?.stack).toBeUndefined();
+    expect(err?.message).toBe("no credentials for integration gcp-prod");
+    expect(err?.type).toBe("CloudError");
+    expect(err?.kind).toBe("credentials");
+    expect(err?.integration).toBe("gcp-prod");
+    expect(err?.call).toBe("projects.get");
+  });
+
+  it("keeps the stack of an unexpected error", () => {
+    const captured = captureLogger({ level: "info" });
+
+    captured.logger.error({ err: new TypeError("cannot read properties of undefined") }, "run failed");
+
+    const err = captured.entries()[0]?.err as Record<string, unknown> | undefined;
+    expect(err?.type).toBe("TypeError");
+    expect(err?.stack).toContain("TypeError: cannot read properties of undefined");
+    expect(err?.stack).toContain("logger.test.ts");
+  });
+
+  it("keeps every stack at debug level", () => {
+    const captured = captureLogger({ level: "debug" });
+
+    captured.logger.error({ err: new GitOperationError("clone", "git clone failed: repository not found") }, "reconcile failed to start");
+
+    const err = captured.entries()[0]?.err as Record<string, unknown> | undefined;
+    expect(err?.kind).toBe("git");
+    expect(err?.stack).toContain("GitOperationError: git clone failed");
+  });
+
+  it("logs a message string as an error without a stack", () => {
+    const captured = captureLogger({ level: "info" });
+
+    captured.logger.error({ err: "AccessDenied: not authorized" }, "resource failed");
+
+    expect(captured.entries()[0]?.err).toEqual({ message: "AccessDenied: not authorized" });
   });
 });

@@ -174,8 +174,14 @@ describe.skipIf(!availability.run)(`wid reconcile against moto ${availability.re
     expect(result.stderr).toBe("");
     expect(result.code).toBe(1);
     expect(finished(result)).toMatchObject({ outcome: "partial", created: 9 });
-    const warning = logEntries(result).find((entry) => entry.msg === "run did not fully succeed");
-    expect(warning?.reason).toContain("integration gcp-prod failed");
+    const reconciled = logEntries(result).find((entry) => entry.msg === "reconcile finished");
+    expect(reconciled).toMatchObject({ level: "warn", outcome: "partial", created: 9, mode: "apply" });
+    expect(reconciled?.reason).toContain("integration gcp-prod failed");
+    expect(finished(result)?.reason).toBe(reconciled?.reason);
+    // Missing credentials are an expected error: its kind and ids, no stack trace.
+    const observed = logEntries(result).find((entry) => entry.msg === "integration could not be observed");
+    expect(observed?.err).toMatchObject({ kind: "credentials", integration: "gcp-prod", provider: "gcp" });
+    expect(result.stdout).not.toContain('"stack"');
     const status = parseStatus(await fixture.remoteFile(STATUS));
     expect(status.integrations["gcp-prod"]?.state).toBe("failed");
     expect(status.identities["gcp-uploads-writer"]?.state).toBe("failed");
@@ -183,6 +189,22 @@ describe.skipIf(!availability.run)(`wid reconcile against moto ${availability.re
     expect(status.workloads["shop/api"]?.aws?.ready).toBe(true);
     expect(status.workloads["shop/api"]?.gcp?.ready).toBe(false);
     expect((await fixture.remoteLog())[0]?.body).toContain("Outcome: partial.");
+  });
+
+  it("reports a suspended run as applying nothing", async () => {
+    const fixture = await newFixture();
+
+    const result = await runCli([...reconcileArgs(fixture), "--suspend"], { env: await cliEnv() });
+
+    expect(result.code).toBe(0);
+    expect(testClouds().iamWrites()).toBe(0);
+    const planned = logEntries(result).find((entry) => entry.msg === "plan computed");
+    const reconciled = logEntries(result).find((entry) => entry.msg === "reconcile finished");
+    const counts = { created: 0, updated: 0, deleted: 0, failed: 0, pending: planned?.pending, notApplied: 0 };
+    expect(planned?.pending).toBe(17);
+    expect(reconciled).toMatchObject({ outcome: "success", suspended: true, ...counts });
+    expect(finished(result)).toMatchObject({ outcome: "success", suspended: true, ...counts });
+    expect((await fixture.remoteLog())[0]?.body).toContain("Applying is suspended");
   });
 
   it("converges after SIGKILL between writes", async () => {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 
 import { runOffline } from "../../src/daemon/reconcile-runner.js";
-import type { ReconcileResult } from "../../src/daemon/runner.js";
+import type { RunnerResult } from "../../src/daemon/runner.js";
 import type { StatusFile } from "../../src/status/types.js";
 import { EXAMPLE_CONFIG } from "../git/fixture.js";
 import { captureLogger, parseStatus } from "./harness.js";
@@ -25,7 +25,7 @@ async function exampleCopy(): Promise<string> {
   return dir;
 }
 
-async function run(dir: string, options: { suspend?: boolean; revision?: string } = {}): Promise<{ result: ReconcileResult; status: StatusFile }> {
+async function run(dir: string, options: { suspend?: boolean; revision?: string } = {}): Promise<{ result: RunnerResult; status: StatusFile }> {
   const result = await runOffline({ configDir: dir, revision: options.revision ?? "rev-1", signal: new AbortController().signal, logger: captureLogger().logger, ...(options.suspend !== undefined ? { suspend: options.suspend } : {}) });
   return { result, status: parseStatus(await readFile(path.join(dir, STATUS), "utf8")) };
 }
@@ -52,7 +52,7 @@ describe("runOffline", () => {
     expect(result.outcome).toBe("success");
     expect(result.statusFile).toBe(STATUS);
     expect(result.statusChanged).toBe(true);
-    expect(result.summary).toEqual({ create: 0, update: 0, delete: 0 });
+    expect(result.counts).toEqual({ created: 0, updated: 0, deleted: 0, failed: 0, pending: 2, notApplied: 15 });
     expect(result.identities).toEqual({ "pending-install": 6, "not-installed": 1 });
     expect(status.identities["aws-shop-assets"]?.message).toContain("not applied because the run is offline");
     expect(status.workloads["shop/api"]?.aws?.ready).toBe(false);
@@ -106,7 +106,7 @@ describe("runOffline", () => {
     const { status, result } = await run(dir);
 
     expect(status.identities["aws-shop-readonly"]).toMatchObject({ state: "orphaned", file: null, desiredHash: null, workloads: [] });
-    expect(result.summary.delete).toBe(0);
+    expect(result.counts.deleted).toBe(0);
   });
 
   it("waits for an apply to prune", async () => {

@@ -75,7 +75,7 @@ describe("wid reconcile process", () => {
     await daemon.waitForLog("run finished");
     const body = JSON.stringify({ ref: "refs/heads/main" });
 
-    const response = await fetch(`http://127.0.0.1:${String(listening.port)}/hooks/github`, { method: "POST", headers: { "X-GitHub-Event": "push", "X-Hub-Signature-256": signBody(secret, body) }, body });
+    const response = await fetch(`http://127.0.0.1:${String(listening.port)}/hooks/github`, { method: "POST", headers: { "Content-Type": "application/json", "X-GitHub-Event": "push", "X-Hub-Signature-256": signBody(secret, body) }, body });
     await daemon.waitForLog("run finished", 2);
 
     expect(response.status).toBe(202);

@@ -59,6 +59,23 @@ describe("wid reconcile --once", () => {
     expect(status.workloads["shop/api"]?.aws?.env.AWS_ROLE_ARN).toBe("arn:aws:iam::123456789012:role/workload-identity/wid-aws-shop-assets");
   });
 
+  it("counts offline changes alike in every line", async () => {
+    const fixture = await newFixture();
+
+    const result = await reconcileOnce(fixture);
+
+    const entries = logEntries(result);
+    const planned = entries.find((entry) => entry.msg === "plan computed");
+    const reconciled = entries.find((entry) => entry.msg === "reconcile finished");
+    const finished = entries.find((entry) => entry.msg === "run finished");
+    const plannedChanges = Number(planned?.create) + Number(planned?.update) + Number(planned?.delete);
+    const counts = { created: 0, updated: 0, deleted: 0, failed: 0, pending: planned?.pending, notApplied: plannedChanges };
+    expect(plannedChanges).toBeGreaterThan(0);
+    expect(reconciled).toMatchObject({ outcome: "success", mode: "offline", suspended: false, ...counts });
+    expect(finished).toMatchObject({ outcome: "success", mode: "offline", suspended: false, ...counts });
+    expect(entries.filter((entry) => entry.outcome !== undefined).map((entry) => entry.outcome)).toEqual(["success", "success"]);
+  });
+
   it("pushes nothing the second time", async () => {
     const fixture = await newFixture();
     await reconcileOnce(fixture);
@@ -184,6 +201,9 @@ describe("wid reconcile --once", () => {
 
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`wid: error: the work folder is in use by process ${process.pid}`);
+    const failure = logEntries(result).find((entry) => entry.msg === "reconcile failed to start");
+    expect(failure?.err).toMatchObject({ type: "FolderLockedError", kind: "locked", owner: process.pid });
+    expect(failure?.err).not.toHaveProperty("stack");
   });
 
   it("fails on an unreachable repository", async () => {
@@ -193,5 +213,17 @@ describe("wid reconcile --once", () => {
 
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^wid: error: git clone failed: .*missing\.git/);
+    const failure = logEntries(result).find((entry) => entry.msg === "reconcile failed to start");
+    expect(failure?.err).toMatchObject({ type: "GitOperationError", kind: "git", operation: "clone" });
+    expect(failure?.err).not.toHaveProperty("stack");
+  });
+
+  it("adds stacks at debug level", async () => {
+    const fixture = await newFixture();
+
+    const result = await runCli(["reconcile", "--repo", `${fixture.root}/missing.git`, "--work-dir", fixture.workDir, "--once", "--offline", "--log-level", "debug"]);
+
+    const failure = logEntries(result).find((entry) => entry.msg === "reconcile failed to start");
+    expect(failure?.err).toHaveProperty("stack");
   });
 });

@@ -153,6 +153,39 @@ describe("GitHub webhook", () => {
     expect(response.status).toBe(400);
   });
 
+  it("rejects other content types", async () => {
+    const runs = reports.length;
+    const body = JSON.stringify({ ref: "refs/heads/main" });
+
+    const response = await deliver("push", body, signBody(SECRET, body), "text/plain");
+    await quietPeriod();
+
+    expect(response.status).toBe(415);
+    expect(await response.json()).toEqual({ error: expect.stringContaining("application/x-www-form-urlencoded") });
+    expect(reports.length).toBe(runs);
+  });
+
+  it("signs a form over raw bytes", async () => {
+    const runs = reports.length;
+    const body = new URLSearchParams({ payload: JSON.stringify({ ref: "refs/heads/main" }) }).toString();
+    const signedPayloadOnly = signBody(SECRET, JSON.stringify({ ref: "refs/heads/main" }));
+
+    const response = await deliver("push", body, signedPayloadOnly, "application/x-www-form-urlencoded");
+    await quietPeriod();
+
+    expect(response.status).toBe(401);
+    expect(reports.length).toBe(runs);
+  });
+
+  it("rejects a non-object payload", async () => {
+    const body = JSON.stringify(["refs/heads/main"]);
+
+    const response = await deliver("push", body, signBody(SECRET, body));
+
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: "the body is not a JSON object" });
+  });
+
   it("rejects an oversized delivery", async () => {
     const body = "x".repeat(MAX_WEBHOOK_BODY_BYTES + 1);
 

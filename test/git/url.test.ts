@@ -64,20 +64,29 @@ describe("statusCommitMessage", () => {
   it("names the revision and the changes", () => {
     const revision = "0123456789abcdef0123456789abcdef01234567";
 
-    const message = statusCommitMessage({ revision, applied: { create: 3, update: 1, delete: 0 }, pending: 2, outcome: "success", suspended: false, identities: { installed: 4, invalid: 1, conflict: 0 } });
+    const message = statusCommitMessage({ revision, counts: { created: 3, updated: 1, deleted: 0, failed: 0, pending: 2, notApplied: 0 }, outcome: "success", suspended: false, identities: { installed: 4, invalid: 1, conflict: 0 } });
 
     const [subject, blank, ...rest] = message.split("\n");
     expect(subject).toBe("Update wid status for 0123456: 3 created, 1 updated, 0 deleted");
     expect(blank).toBe("");
     expect(rest).toContain(`Config revision: ${revision}`);
     expect(rest).toContain("Identities: 4 installed, 1 invalid.");
+    expect(rest).toContain("Pending: 2 change(s) wait for install: true or for the end of a suspension.");
+    expect(rest.some((line) => line.startsWith("Not applied:"))).toBe(false);
     expect(message.trimEnd().endsWith(`${STATUS_COMMIT_TRAILER}: ${revision}`)).toBe(true);
   });
 
   it("says when applying is suspended", () => {
-    const message = statusCommitMessage({ revision: "abc", applied: { create: 0, update: 0, delete: 0 }, pending: 5, outcome: "success", suspended: true, identities: {} });
+    const message = statusCommitMessage({ revision: "abc", counts: { created: 0, updated: 0, deleted: 0, failed: 0, pending: 5, notApplied: 0 }, outcome: "success", suspended: true, identities: {} });
 
     expect(message).toContain("Applying is suspended");
     expect(message).toContain("Identities: none.");
+  });
+
+  it("counts offline changes apart from pending ones", () => {
+    const message = statusCommitMessage({ revision: "abc", counts: { created: 0, updated: 0, deleted: 0, failed: 0, pending: 2, notApplied: 3 }, outcome: "success", suspended: false, identities: {} });
+
+    expect(message).toContain("Pending: 2 change(s)");
+    expect(message).toContain("Not applied: 3 planned change(s) wait for a run with cloud access.");
   });
 });

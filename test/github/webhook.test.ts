@@ -106,7 +106,7 @@ describe("GitHub webhook handler", () => {
     await handler.idle();
 
     expect([forged.status, missing.status, malformed.status, push.status]).toEqual([401, 401, 401, 401]);
-    expect(forged.body).toEqual({ error: "missing or invalid X-Hub-Signature-256" });
+    expect(forged.body).toEqual({ error: "missing or invalid X-Hub-Signature-256; check the webhook secret" });
     expect(fake.requests).toHaveLength(0);
     expect(reconciles).toBe(0);
   });
@@ -224,15 +224,30 @@ describe("GitHub webhook handler", () => {
     expect(fake.requests).toHaveLength(0);
   });
 
-  it("rejects other methods and content types", async () => {
+  it("accepts a form-encoded push", async () => {
+    await start();
+    const body = new URLSearchParams({ payload: JSON.stringify({ ref: "refs/heads/main", repository: { full_name: REPOSITORY } }) }).toString();
+
+    const response = await fetch(url, { method: "POST", headers: { "x-github-event": "push", "content-type": "application/x-www-form-urlencoded", "x-hub-signature-256": signBody(SECRET, body) }, body });
+    await handler.idle();
+
+    expect(response.status).toBe(202);
+    expect(reconciles).toBe(1);
+  });
+
+  it("rejects other methods and bodies", async () => {
     await start();
 
     const get = await fetch(url);
-    const form = await deliver("push", { ref: "refs/heads/main" }, { contentType: "application/x-www-form-urlencoded" });
+    const text = await deliver("push", { ref: "refs/heads/main" }, { contentType: "text/plain" });
+    const list = await deliver("push", [{ ref: "refs/heads/main" }]);
+    const emptyForm = await deliver("push", { ref: "refs/heads/main" }, { contentType: "application/x-www-form-urlencoded" });
 
     expect(get.status).toBe(405);
     expect(get.headers.get("allow")).toBe("POST");
-    expect(form.status).toBe(415);
+    expect(text).toEqual({ status: 415, body: { error: expect.stringContaining("set the webhook's content type to application/json or application/x-www-form-urlencoded") } });
+    expect(list).toEqual({ status: 400, body: { error: "the body is not a JSON object" } });
+    expect(emptyForm).toEqual({ status: 400, body: { error: "the payload field of the form is not a JSON object" } });
     expect(reconciles).toBe(0);
   });
 

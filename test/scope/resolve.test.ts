@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { compareBytes } from "../../src/config/files.js";
+import { compareBytes } from "../../src/text/order.js";
 import type { ConfigModel, Provider, Workload, WorkloadIdentity } from "../../src/config/model.js";
 import { PROVIDERS, workloadKey } from "../../src/config/model.js";
 import type { ProviderSelection } from "../../src/scope/resolve.js";

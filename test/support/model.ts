@@ -1,4 +1,4 @@
-import { compareBytes } from "../../src/config/files.js";
+import { compareBytes } from "../../src/text/order.js";
 import type { ConfigModel, InvalidIdentity, Provider, Scope, Workload, WorkloadIdentity } from "../../src/config/model.js";
 import { workloadKey } from "../../src/config/model.js";
 

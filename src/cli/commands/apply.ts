@@ -16,6 +16,7 @@ import type { LogLevel } from "../../log/logger.js";
 import { cloudAdapters, formatOption, issuerKeysOption } from "../options.js";
 import { displayPathFrom, formatDiagnosticText } from "../output/diagnostics.js";
 import { applyJson, formatApplyText } from "../output/apply-text.js";
+import type { GitEnvironment } from "../../git/client.js";
 
 interface ApplyCommandOptions {
   format: "text" | "json";
@@ -26,6 +27,7 @@ interface ApplyCommandOptions {
 
 export function registerApply(program: Command): void {
   const environment = readIssuerEnvironment(process.env);
+  const gitEnvironment: GitEnvironment = { ...process.env };
   program
     .command("apply")
     .description("apply the plan to the cloud and write the status file; exit 0 when applied, 1 when anything failed")
@@ -41,6 +43,7 @@ export function registerApply(program: Command): void {
         adapters: cloudAdapters(options.issuerKeys, environment),
         logger: createLogger({ level: options.logLevel }),
         mode: "apply",
+        gitEnvironment,
         applyOptions: { parallelism: options.parallelism },
         ...(expected !== undefined ? { expected } : {}),
       });

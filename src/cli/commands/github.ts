@@ -16,6 +16,7 @@ import { runPlanCheck } from "../../github/run-check.js";
 import { CliError, EXIT } from "../errors.js";
 import { readIssuerEnvironment } from "../../issuer/key-source.js";
 import { cloudAdapters, configDirectory, issuerKeysOption } from "../options.js";
+import type { GitEnvironment } from "../../git/client.js";
 
 interface CheckOptions {
   offline?: boolean;
@@ -28,6 +29,7 @@ interface CheckOptions {
 
 export function registerGithub(program: Command): void {
   const issuerEnvironment = readIssuerEnvironment(process.env);
+  const gitEnvironment: GitEnvironment = { ...process.env };
   const github = program.command("github").description("report plans on GitHub pull requests");
   github
     .command("check")
@@ -50,7 +52,7 @@ export function registerGithub(program: Command): void {
       const config = await readConfig();
       const root = await configDirectory(dir);
       const logger = createLogger({ level: options.verbose === true ? "info" : "warn" });
-      const pathPrefix = await configPathInRepository(root, config.workspace);
+      const pathPrefix = await configPathInRepository(root, gitEnvironment, config.workspace);
       const choice = choosePlanner({
         mode: planningMode(options),
         credentials: config.cloudCredentials,
@@ -76,7 +78,7 @@ export function registerGithub(program: Command): void {
             Promise.resolve({
               root,
               pathPrefix,
-              ...(baseSha !== null ? { readStatus: baseStatusReader({ baseSha, headSha: config.headSha, configPrefix: pathPrefix }) } : {}),
+              ...(baseSha !== null ? { readStatus: baseStatusReader({ baseSha, headSha: config.headSha, configPrefix: pathPrefix, gitEnvironment }) } : {}),
             }),
         });
 

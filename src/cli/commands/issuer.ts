@@ -145,7 +145,7 @@ export function registerIssuer(program: Command): void {
         const source = await resolveKeySource(options.keys, env);
         await source.load();
         const logger = createLogger();
-        await warnAboutKeyFile(options.keys ?? env.keysFile, (message) => logger.warn({ file: options.keys ?? env.keysFile }, message));
+        await warnAboutKeyFile(options.keys ?? env.keysFile, (file, detail) => logger.warn({ file, detail }, "key file readable by other users"));
 
         const routes = createIssuerRoutes(source, settings, { onError: (error) => logger.error({ err: error, keys: source.description }, "signing keys unavailable") });
         // Listen for signals before announcing the server, so a SIGTERM right after the
@@ -226,10 +226,10 @@ async function readKeySetFile(file: string): Promise<KeySet> {
   return parseKeySet(text, file);
 }
 
-async function warnAboutKeyFile(file: string | undefined, warn: (message: string) => void): Promise<void> {
+async function warnAboutKeyFile(file: string | undefined, warn: (file: string, detail: string) => void): Promise<void> {
   if (file === undefined) return;
   const warning = await keyFilePermissionWarning(file);
-  if (warning !== undefined) warn(warning);
+  if (warning !== undefined) warn(file, warning);
 }
 
 /** Reads the token from the argument, a file or standard input, with surrounding whitespace removed. */

@@ -19,6 +19,7 @@ import { cloudAdapters, configDirectory, formatOption, issuerKeysOption } from "
 import { displayPathFrom, formatDiagnosticGithub, formatDiagnosticText } from "../output/diagnostics.js";
 import { formatPlanGithub } from "../output/plan-github.js";
 import { formatPlanText } from "../output/plan-text.js";
+import type { GitEnvironment } from "../../git/client.js";
 
 interface PlanOptions {
   offline?: boolean;
@@ -30,6 +31,7 @@ interface PlanOptions {
 
 export function registerPlan(program: Command): void {
   const environment = readIssuerEnvironment(process.env);
+  const gitEnvironment: GitEnvironment = { ...process.env };
   program
     .command("plan")
     .description("show the cloud changes that apply would make; exit 0 without changes, 2 with changes, 1 on error")
@@ -54,12 +56,12 @@ export function registerPlan(program: Command): void {
         if (settings === undefined) throw new CliError(noSettingsMessage(hasErrors(loaded.diagnostics), loaded.diagnostics.length));
         const { status, diagnostics } = await readStatusFile(root, settings.statusFile);
         for (const diagnostic of diagnostics) console.error(formatDiagnostic(diagnostic, display));
-        plan = planOffline(loaded.model, status, await localConfigRevision(root, settings.statusFile));
+        plan = planOffline(loaded.model, status, await localConfigRevision(root, settings.statusFile, gitEnvironment));
         statusFile = settings.statusFile;
         configErrors = hasErrors(loaded.diagnostics);
         if (options.out !== undefined) await writeFile(options.out, serializeSavedPlan(plan, root, null), "utf8");
       } else {
-        const result = await reconcile({ root, adapters: cloudAdapters(options.issuerKeys, environment), logger: createLogger({ level: options.logLevel }), mode: "plan", fingerprints: options.out !== undefined });
+        const result = await reconcile({ root, adapters: cloudAdapters(options.issuerKeys, environment), logger: createLogger({ level: options.logLevel }), mode: "plan", gitEnvironment, fingerprints: options.out !== undefined });
         for (const diagnostic of [...result.loaded.diagnostics, ...result.statusDiagnostics]) console.error(formatDiagnostic(diagnostic, display));
         if (result.plan === undefined) throw new CliError(result.message ?? "the plan could not be made");
         plan = result.plan;

@@ -52,7 +52,7 @@ export function registerReconcile(program: Command): void {
       logger.info({ remote: config.remote, branch: config.branch, path: config.subdir, mode: choice.mode, gitCredentials: config.authSource, once: config.once }, "reconcile starting");
       if (config.urlCredentialsIgnored) logger.warn({}, "the --repo URL contains credentials; using WID_GIT_TOKEN instead");
 
-      const options = daemonOptionsFromConfig(config, choice.runner, logger, httpExtras(config, adapters, logger));
+      const options = daemonOptionsFromConfig(config, choice, logger, httpExtras(config, adapters, logger));
       try {
         process.exitCode = config.once ? await reconcileOnce(options, logger) : await runDaemon(options, logger);
       } catch (error) {

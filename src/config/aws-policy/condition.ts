@@ -3,8 +3,9 @@ import { isIP } from "node:net";
 import type { FindingSink, NodePath } from "../diagnostics.js";
 import { didYouMean } from "../suggest.js";
 import type { ActionCatalog } from "./catalog.js";
-import { describeType, isMapping } from "../values.js";
+import { describeType } from "../values.js";
 import { quote } from "../quote.js";
+import { isRecord } from "../../json/record.js";
 
 /** The kind of value a condition operator compares. */
 type ValueKind = "string" | "numeric" | "date" | "bool" | "null" | "binary" | "ip" | "arn";
@@ -81,7 +82,7 @@ export interface ConditionContext {
  * the catalog lists them, and keys of OIDC providers (`oidc.example.com:sub`) are not listed.
  */
 export async function checkCondition(condition: unknown, sink: FindingSink, path: NodePath, context: ConditionContext): Promise<void> {
-  if (!isMapping(condition)) {
+  if (!isRecord(condition)) {
     sink.error(path, "aws-policy-condition", `must be a mapping of condition operators, such as StringEquals, not ${describeType(condition)}`);
     return;
   }
@@ -94,7 +95,7 @@ export async function checkCondition(condition: unknown, sink: FindingSink, path
       sink.error(operatorPath, "aws-policy-condition-operator", `${quote(name)} is not a condition operator${nullForm || didYouMean(name, ALL_OPERATORS)}`, { atKey: true });
       continue;
     }
-    if (!isMapping(block)) {
+    if (!isRecord(block)) {
       sink.error(operatorPath, "aws-policy-condition", `must be a mapping of condition keys to values, such as aws:SourceIp: 203.0.113.0/24, not ${describeType(block)}`);
       continue;
     }

@@ -1,8 +1,9 @@
 import type { FindingSink, NodePath } from "../diagnostics.js";
 import { didYouMean } from "../suggest.js";
 import type { ActionElement, ElementEntry, ResourceElement, StatementSummary } from "./statement.js";
-import { describeType, isMapping } from "../values.js";
+import { describeType } from "../values.js";
 import { quote } from "../quote.js";
+import { isRecord } from "../../json/record.js";
 
 /** The only policy language version wid accepts; `2008-10-17` lacks policy variables. */
 export const POLICY_VERSION = "2012-10-17";
@@ -42,7 +43,7 @@ export function checkPolicyGrammar(policy: Record<string, unknown>, sink: Findin
   const summaries: StatementSummary[] = [];
   const sids = new Map<string, NodePath>();
   for (const { value, path } of statements) {
-    if (!isMapping(value)) {
+    if (!isRecord(value)) {
       sink.error(path, "aws-policy-grammar", `must be a statement mapping with Effect, Action and Resource, not ${describeType(value)}`);
       continue;
     }
@@ -68,7 +69,7 @@ function statementList(policy: Record<string, unknown>, sink: FindingSink, baseP
     sink.error(basePath, "aws-policy-grammar", "has no Statement; add a list of statements with Effect, Action and Resource");
     return [];
   }
-  if (isMapping(statement)) return [{ value: statement, path }];
+  if (isRecord(statement)) return [{ value: statement, path }];
   if (!Array.isArray(statement)) {
     sink.error(path, "aws-policy-grammar", `must be a statement mapping or a list of them, not ${describeType(statement)}`);
     return [];

@@ -2,9 +2,9 @@ import { parseDocument } from "yaml";
 
 import { findTooDeepJson, MAX_NESTING_DEPTH, NESTING_DEPTH_MESSAGE } from "../depth.js";
 import type { FindingSink, NodePath } from "../diagnostics.js";
-import { isMapping } from "../values.js";
 import { duplicateKeyOffsets } from "../yaml-keys.js";
 import { quote } from "../quote.js";
+import { isRecord } from "../../json/record.js";
 
 /**
  * Parses a policy written as a JSON string, such as in a `|` block. The text must be
@@ -33,7 +33,7 @@ export function parsePolicyJson(text: string, sink: FindingSink, path: NodePath)
     sink.error(path, "aws-policy-json", `is a string but not valid JSON (${quote(problem, { json: false })}); write the policy as a YAML mapping or fix the JSON`, offset === undefined ? {} : { offset });
     return undefined;
   }
-  if (!isMapping(parsed)) {
+  if (!isRecord(parsed)) {
     sink.error(path, "aws-policy-json", "must hold a JSON object with Version and Statement");
     return undefined;
   }

@@ -7,7 +7,7 @@ import { checkPolicyGrammar } from "./grammar.js";
 import { warnRiskyGrants } from "./risk.js";
 import { checkPolicyCharacters, checkPolicySize } from "./size.js";
 import { findTooDeep, MAX_NESTING_DEPTH, NESTING_DEPTH_MESSAGE } from "../depth.js";
-import { isMapping } from "../values.js";
+import { isRecord } from "../../json/record.js";
 
 /** Optional inputs of {@link validateAwsPolicy}. */
 export interface PolicyValidationOptions {
@@ -28,7 +28,7 @@ export interface PolicyValidationOptions {
  * `[...basePath, "Statement", 1, "Action", 2]`.
  */
 export async function validateAwsPolicy(policy: unknown, sink: FindingSink, basePath: NodePath, options: PolicyValidationOptions = {}): Promise<void> {
-  if (!isMapping(policy)) {
+  if (!isRecord(policy)) {
     sink.error(basePath, "aws-policy-grammar", "must be a policy document mapping with Version and Statement");
     return;
   }

@@ -1,6 +1,5 @@
 import type { Logger } from "pino";
 
-import { isRecord } from "../../github/json.js";
 import type { GithubEventDispatcher, GithubEventOptions } from "../../github/webhook/dispatch.js";
 import type { GithubEventListener } from "./github-webhook.js";
 
@@ -18,10 +17,6 @@ export type GithubAppSettings = Omit<GithubEventOptions, "branch" | "configPath"
 export function pullRequestListener(dispatcher: GithubEventDispatcher, logger: Logger): GithubEventListener {
   return (delivery) => {
     const log = logger.child({ event: delivery.event, deliveryId: delivery.deliveryId });
-    if (!isRecord(delivery.payload)) {
-      log.warn({}, "pull request delivery ignored; the payload is not a JSON object");
-      return false;
-    }
     const result = dispatcher.dispatch(delivery.event, delivery.payload, log);
     log.info({ status: result.status, result: result.body.status ?? result.body.error, reason: result.body.reason }, "pull request delivery handled");
     return result.status === 202;

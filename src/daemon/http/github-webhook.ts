@@ -2,24 +2,17 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 
 import type { Logger } from "pino";
 
-import { isRecord } from "../../github/json.js";
-import { headerValue, MAX_WEBHOOK_BODY_BYTES, readBody } from "../../github/webhook/body.js";
-import { SIGNATURE_HEADER, verifySignature } from "../../github/webhook/signature.js";
+import { headerValue } from "../../github/webhook/body.js";
+import type { VerifiedDelivery } from "../../github/webhook/delivery.js";
+import { readDelivery } from "../../github/webhook/delivery.js";
 import type { WebhookResult } from "../metrics/daemon-metrics.js";
 import { sendJson } from "./router.js";
 
 /** The path GitHub delivers webhooks to. */
 export const GITHUB_WEBHOOK_PATH = "/hooks/github";
 
-/** A verified delivery, passed to listeners. */
-export interface GithubDelivery {
-  /** The `X-GitHub-Event` header, such as `push` or `pull_request`. */
-  event: string;
-  /** The `X-GitHub-Delivery` header, or an empty string. */
-  deliveryId: string;
-  /** The parsed JSON payload; listeners check its shape themselves. */
-  payload: unknown;
-}
+/** A verified delivery, passed to listeners: its event, delivery id and JSON object payload. */
+export type GithubDelivery = VerifiedDelivery;
 
 /** Reacts to a verified delivery of one event. Returns true when it acted on it. */
 export type GithubEventListener = (delivery: GithubDelivery) => Promise<boolean> | boolean;
@@ -37,9 +30,8 @@ export interface GithubWebhookOptions {
 }
 
 /**
- * The handler of `POST /hooks/github`. It verifies `X-Hub-Signature-256` (HMAC-SHA256
- * of the raw body with the secret, compared in constant time) before reading anything
- * else, responds 401 to a missing or wrong signature, and then dispatches the event:
+ * The handler of `POST /hooks/github`. It reads and verifies the delivery with
+ * `readDelivery`, which also serves the standalone App webhook. It then dispatches the event:
  * a push to the branch triggers a run, `ping` is acknowledged, and any other event goes
  * to the listeners registered with {@link GithubWebhook.on}, such as a GitHub App's.
  */
@@ -56,32 +48,15 @@ export class GithubWebhook {
   /** The route handler. */
   readonly handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const { logger } = this.options;
-    const event = headerValue(request, "x-github-event") ?? "";
-    const deliveryId = headerValue(request, "x-github-delivery") ?? "";
-
-    // Read the raw body, bounded, because the signature covers its exact bytes.
-    const body = await readBody(request, MAX_WEBHOOK_BODY_BYTES);
-    if (body === null) {
-      this.respond(response, 413, "invalid", { error: `the delivery is larger than ${MAX_WEBHOOK_BODY_BYTES} bytes` });
+    const { delivery, rejection } = await readDelivery(request, this.options.secret);
+    if (rejection !== undefined) {
+      const fields = { event: headerValue(request, "x-github-event"), deliveryId: headerValue(request, "x-github-delivery"), status: rejection.status };
+      if (rejection.result === "unauthorized") logger.warn(fields, "webhook signature rejected");
+      else logger.info({ ...fields, reason: rejection.error }, "webhook delivery rejected");
+      this.respond(response, rejection.status, rejection.result, { error: rejection.error });
       return;
     }
-
-    // Verify: nothing of an unsigned or wrongly signed delivery is read or acted on.
-    if (!verifySignature(this.options.secret, body, headerValue(request, SIGNATURE_HEADER))) {
-      logger.warn({ event, deliveryId }, "webhook signature rejected");
-      this.respond(response, 401, "unauthorized", { error: "missing or invalid X-Hub-Signature-256; check the webhook secret" });
-      return;
-    }
-    if (event === "") {
-      this.respond(response, 400, "invalid", { error: "missing X-GitHub-Event header" });
-      return;
-    }
-    const payload = parsePayload(body, headerValue(request, "content-type") ?? "");
-    if (payload === undefined) {
-      this.respond(response, 400, "invalid", { error: "the payload is not valid JSON" });
-      return;
-    }
-    const delivery: GithubDelivery = { event, deliveryId, payload };
+    const { event, deliveryId, payload } = delivery;
 
     // Dispatch: a push to the branch triggers a run; listeners see every event.
     let acted = false;
@@ -91,7 +66,7 @@ export class GithubWebhook {
       return;
     }
     if (event === "push") {
-      const ref = isRecord(payload) && typeof payload.ref === "string" ? payload.ref : "";
+      const ref = typeof payload.ref === "string" ? payload.ref : "";
       if (ref === `refs/heads/${this.options.branch}`) {
         logger.info({ event, deliveryId, ref }, "webhook triggered a run");
         this.options.triggerRun(delivery);
@@ -107,15 +82,5 @@ export class GithubWebhook {
   private respond(response: ServerResponse, status: number, result: WebhookResult, body: unknown): void {
     this.options.record?.(result);
     sendJson(response, status, body);
-  }
-}
-
-/** GitHub sends JSON, or a form with the JSON in its `payload` field when the hook is set to that content type. */
-function parsePayload(body: Buffer, contentType: string): unknown {
-  const text = contentType.startsWith("application/x-www-form-urlencoded") ? (new URLSearchParams(body.toString("utf8")).get("payload") ?? "") : body.toString("utf8");
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
   }
 }

@@ -62,8 +62,11 @@ export class DaemonMetrics {
 
     const result = report.result;
     if (result === undefined) return;
-    for (const action of ACTIONS) this.changes.inc({ action }, result.summary[action]);
-    this.pending.set({}, result.pending);
+    const { created, updated, deleted, pending, notApplied } = result.counts;
+    this.changes.inc({ action: "create" }, created);
+    this.changes.inc({ action: "update" }, updated);
+    this.changes.inc({ action: "delete" }, deleted);
+    this.pending.set({}, pending + notApplied);
     this.suspended.set({}, result.suspended ? 1 : 0);
     if (result.statusFile !== null) {
       for (const state of IDENTITY_STATES) this.identities.set({ state }, result.identities[state] ?? 0);

@@ -1,4 +1,4 @@
-import { compareBytes } from "../../config/files.js";
+import { compareBytes } from "../../text/order.js";
 
 /**
  * A small Prometheus metrics registry: counters, gauges and histograms with labels,

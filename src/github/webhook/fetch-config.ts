@@ -5,6 +5,7 @@ import path from "node:path";
 import PQueue from "p-queue";
 
 import { MAX_FILE_BYTES } from "../../config/files.js";
+import { ExpectedError } from "../../errors/expected.js";
 import type { GitHost, TreeEntry } from "../host.js";
 
 /** Maximum number of YAML files fetched for one commit. */
@@ -27,7 +28,9 @@ export interface FetchedConfig {
 }
 
 /** A tree that cannot be fetched within the limits, or with a path that is not safe. */
-export class FetchConfigError extends Error {
+export class FetchConfigError extends ExpectedError {
+  readonly kind = "pull-request-config";
+
   constructor(message: string) {
     super(message);
     this.name = "FetchConfigError";

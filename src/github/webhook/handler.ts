@@ -1,11 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-import type { JsonRecord } from "../json.js";
-import { isRecord } from "../json.js";
-import { headerValue, MAX_WEBHOOK_BODY_BYTES, readBody } from "./body.js";
+import { headerValue } from "./body.js";
+import { readDelivery } from "./delivery.js";
 import type { GithubEventOptions } from "./dispatch.js";
 import { createGithubEventDispatcher } from "./dispatch.js";
-import { SIGNATURE_HEADER, verifySignature } from "./signature.js";
 
 export { MAX_WEBHOOK_BODY_BYTES } from "./body.js";
 
@@ -22,12 +20,12 @@ export interface GithubWebhookHandler {
 }
 
 /**
- * Creates a standalone GitHub App webhook handler. Each delivery's
- * `X-Hub-Signature-256` is verified against `secret` (401 when missing or wrong, and
- * nothing else happens); a verified JSON delivery then goes to
+ * Creates a standalone GitHub App webhook handler. Each delivery is read and verified
+ * as the daemon's webhook reads it (see `readDelivery`): a missing or wrong
+ * `X-Hub-Signature-256` gets 401 and nothing else happens, and a JSON or form-encoded
+ * payload is accepted. A verified delivery then goes to
  * {@link createGithubEventDispatcher}, which plans pull requests and triggers a
- * reconcile on a push. The daemon verifies deliveries itself and uses the dispatcher
- * directly. Throws at creation when an option is missing or malformed.
+ * reconcile on a push. Throws at creation when an option is missing or malformed.
  */
 export function createGithubWebhookHandler(options: GithubWebhookOptions): GithubWebhookHandler {
   if (typeof options.secret !== "string" || options.secret === "") throw new TypeError("createGithubWebhookHandler: secret must be the non-empty webhook secret");
@@ -35,29 +33,21 @@ export function createGithubWebhookHandler(options: GithubWebhookOptions): Githu
   const logger = options.logger;
 
   const handler = (request: IncomingMessage, response: ServerResponse): void => {
-    const delivery = headerValue(request, "x-github-delivery");
-    const event = headerValue(request, "x-github-event");
-    const log = logger.child({ delivery, event });
+    const log = logger.child({ event: headerValue(request, "x-github-event"), deliveryId: headerValue(request, "x-github-delivery") });
     if (request.method !== "POST") {
       reply(response, 405, { error: "only POST is accepted" }, { allow: "POST" });
       return;
     }
 
-    readBody(request, MAX_WEBHOOK_BODY_BYTES)
-      .then((body) => {
-        if (body === null) return reply(response, 413, { error: `the body exceeds ${MAX_WEBHOOK_BODY_BYTES} bytes` });
-        if (!verifySignature(options.secret, body, headerValue(request, SIGNATURE_HEADER))) {
-          log.warn({}, "webhook signature rejected");
-          return reply(response, 401, { error: "missing or invalid X-Hub-Signature-256" });
+    readDelivery(request, options.secret)
+      .then(({ delivery, rejection }) => {
+        if (rejection !== undefined) {
+          if (rejection.result === "unauthorized") log.warn({ status: rejection.status }, "webhook signature rejected");
+          else log.info({ status: rejection.status, reason: rejection.error }, "webhook delivery rejected");
+          return reply(response, rejection.status, { error: rejection.error });
         }
-        if (event === undefined) return reply(response, 400, { error: "missing X-GitHub-Event header" });
-        if (!(headerValue(request, "content-type") ?? "").startsWith("application/json")) {
-          return reply(response, 415, { error: "set the webhook content type to application/json" });
-        }
-        const payload = parseJson(body);
-        if (payload === undefined) return reply(response, 400, { error: "the body is not a JSON object" });
 
-        const result = dispatcher.dispatch(event, payload, log);
+        const result = dispatcher.dispatch(delivery.event, delivery.payload, log);
         log.info({ status: result.status, result: result.body.status ?? result.body.error, reason: result.body.reason }, "webhook delivery handled");
         return reply(response, result.status, result.body);
       })
@@ -68,15 +58,6 @@ export function createGithubWebhookHandler(options: GithubWebhookOptions): Githu
   };
 
   return Object.assign(handler, { idle: () => dispatcher.idle() });
-}
-
-function parseJson(body: Buffer): JsonRecord | undefined {
-  try {
-    const value: unknown = JSON.parse(body.toString("utf8"));
-    return isRecord(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function reply(response: ServerResponse, status: number, body: Record<string, string>, headers: Record<string, string> = {}): void {

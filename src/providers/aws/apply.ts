@@ -3,14 +3,13 @@ import type { Logger } from "pino";
 
 import type { AwsIntegration } from "../../config/model.js";
 import type { ResourceChange } from "../../plan/types.js";
-import type { ApplyOptions, ApplyRequest, CloudErrorKind, OutcomeKind, ResourceOutcome } from "../types.js";
+import type { ApplyOptions, ApplyRequest, ResourceOutcome } from "../types.js";
+import { base, DONE, failed } from "../outcome.js";
 import { CloudError, NOT_STARTED_MESSAGE } from "../types.js";
 import type { AwsClients } from "./client.js";
 import { convertAwsError } from "./errors.js";
 import { checkCallerAccount } from "./observe.js";
 import { writeChange } from "./write.js";
-
-const DONE: Record<ResourceChange["action"], OutcomeKind> = { create: "created", update: "updated", delete: "deleted" };
 
 /** Everything one change's write needs besides the change itself. */
 export interface WriteContext {
@@ -47,7 +46,7 @@ export async function applyAws(clients: AwsClients, request: ApplyRequest<"aws">
     await checkCallerAccount(clients, integration);
   } catch (error) {
     const converted = convertAwsError(error, { integration: integration.name, call: "sts:GetCallerIdentity" });
-    logger.error({ err: converted.message }, "account check failed; nothing applied");
+    logger.error({ err: converted }, "account check failed; nothing applied");
     return changes.map((change) => failed(change, converted.message, converted.kind));
   }
 
@@ -137,15 +136,7 @@ async function runChange(change: ResourceChange, context: WriteContext): Promise
     return outcome;
   } catch (error) {
     const converted = error instanceof CloudError ? error : convertAwsError(error, { integration: context.integration.name, call: "iam", identity: change.identity, resource: change.resource });
-    context.logger.error({ identity: change.identity, resource: change.resource, call: converted.call, code: converted.code, err: converted.message }, "resource failed");
+    context.logger.error({ identity: change.identity, resource: change.resource, call: converted.call, code: converted.code, err: converted }, "resource failed");
     return failed(change, converted.message, converted.kind);
   }
-}
-
-function base(change: ResourceChange): Omit<ResourceOutcome, "outcome"> {
-  return { resource: change.resource, type: change.type, provider: change.provider, integration: change.integration, identity: change.identity, action: change.action };
-}
-
-function failed(change: ResourceChange, message: string, errorKind?: CloudErrorKind): ResourceOutcome {
-  return { ...base(change), outcome: "failed", message, ...(errorKind !== undefined ? { errorKind } : {}) };
 }

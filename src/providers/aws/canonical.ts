@@ -6,6 +6,9 @@
  * canonical forms and never reports such a rewrite as a change.
  */
 
+import { compareCodeUnits } from "../../text/order.js";
+import { isRecord } from "../../json/record.js";
+
 /** The Version that IAM assumes when a document has none. */
 export const DEFAULT_POLICY_VERSION = "2008-10-17";
 
@@ -77,7 +80,7 @@ export function canonicalStatementJson(statement: CanonicalStatement): string {
 export function stableStringify(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
   if (isRecord(value)) {
-    const keys = Object.keys(value).sort(compareText);
+    const keys = Object.keys(value).sort(compareCodeUnits);
     return `{${keys.map((key) => `${JSON.stringify(key)}:${stableStringify(value[key])}`).join(",")}}`;
   }
   return JSON.stringify(value) ?? "null";
@@ -137,7 +140,7 @@ function stringSet(value: unknown, fold: boolean): CanonicalValue {
   const items = asList(value);
   if (!items.every(isScalar)) return canonicalJson(value);
   const texts = items.map((item) => (fold ? scalarText(item).toLowerCase() : scalarText(item)));
-  return [...new Set(texts)].sort(compareText);
+  return [...new Set(texts)].sort(compareCodeUnits);
 }
 
 /** Any JSON value with object keys sorted and scalars as text, for elements wid does not interpret. */
@@ -145,7 +148,7 @@ function canonicalJson(value: unknown): CanonicalValue {
   if (Array.isArray(value)) return value.map(canonicalJson);
   if (isRecord(value)) {
     const canonical: Record<string, CanonicalValue> = {};
-    for (const key of Object.keys(value).sort(compareText)) canonical[key] = canonicalJson(value[key]);
+    for (const key of Object.keys(value).sort(compareCodeUnits)) canonical[key] = canonicalJson(value[key]);
     return canonical;
   }
   return scalarText(value);
@@ -178,7 +181,7 @@ function foldStatement(statement: CanonicalStatement): CanonicalStatement {
 function sortedUnique(statements: CanonicalStatement[]): CanonicalStatement[] {
   const byText = new Map<string, CanonicalStatement>();
   for (const statement of statements) byText.set(stableStringify(statement), statement);
-  return [...byText.keys()].sort(compareText).map((text) => byText.get(text) as CanonicalStatement);
+  return [...byText.keys()].sort(compareCodeUnits).map((text) => byText.get(text) as CanonicalStatement);
 }
 
 function asList(value: unknown): unknown[] {
@@ -197,16 +200,6 @@ function isScalar(value: unknown): boolean {
   return typeof value === "string" || typeof value === "number" || typeof value === "boolean";
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function compareCanonical(a: CanonicalValue, b: CanonicalValue): number {
-  return compareText(stableStringify(a), stableStringify(b));
-}
-
-/** Byte order of UTF-16 code units, the same on every machine and locale. */
-function compareText(a: string, b: string): number {
-  if (a === b) return 0;
-  return a < b ? -1 : 1;
+  return compareCodeUnits(stableStringify(a), stableStringify(b));
 }

@@ -3,7 +3,7 @@ import { GetAccountAuthorizationDetailsCommand, GetOpenIDConnectProviderCommand 
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import type { Logger } from "pino";
 
-import { compareBytes } from "../../config/files.js";
+import { compareBytes } from "../../text/order.js";
 import type { AwsIntegration } from "../../config/model.js";
 import { hashText } from "../../plan/hash.js";
 import { CloudError } from "../types.js";

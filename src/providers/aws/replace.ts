@@ -64,7 +64,7 @@ export async function replaceRole(change: ResourceChange, details: ReplaceDetail
     await send("iam:DeleteRole", () => iam.send(new DeleteRoleCommand({ RoleName: roleName })));
   } catch (error) {
     const failure = asCloudError(error, change, context);
-    log.error({ err: failure.message }, "role replacement failed before the old role was deleted; putting back what was removed");
+    log.error({ err: failure }, "role replacement failed before the old role was deleted; putting back what was removed");
     const undone = await runSteps([...undo].reverse(), send);
     const what = undone
       ? "the old role was not deleted, and what was removed from it was put back"
@@ -93,7 +93,7 @@ export async function replaceRole(change: ResourceChange, details: ReplaceDetail
     created = { ...(response.Role?.Arn !== undefined ? { arn: response.Role.Arn } : {}), ...(response.Role?.CreateDate !== undefined ? { createdAt: response.Role.CreateDate.toISOString() } : {}) };
   } catch (error) {
     const failure = asCloudError(error, change, context);
-    log.error({ err: failure.message }, "new role could not be created; creating the old role again");
+    log.error({ err: failure }, "new role could not be created; creating the old role again");
     const restored = await recreatePrevious(iam, roleName, previous, details.create.description, send);
     if (restored.ok) return rolledBack(failure, true, `the old role was created again under ${previous.path} with its previous trust and permissions`, restored);
     const left = restored.arn === null ? null : restored;

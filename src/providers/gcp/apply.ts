@@ -1,7 +1,8 @@
 import PQueue from "p-queue";
 
 import type { ResourceChange } from "../../plan/types.js";
-import type { ApplyRequest, ChangeDetails, CloudErrorKind, OutcomeKind, ResourceOutcome } from "../types.js";
+import type { ApplyRequest, ChangeDetails, CloudErrorKind, ResourceOutcome } from "../types.js";
+import { base, DONE, failed } from "../outcome.js";
 import { CloudError, NOT_STARTED_MESSAGE } from "../types.js";
 import type { GcpClients } from "./clients.js";
 import { GcpCallError, toGcpCallError } from "./errors.js";
@@ -13,8 +14,6 @@ import { readProjectNumber } from "./read.js";
 import type { GcpChangeDetails } from "./types.js";
 import type { GcpWriteContext } from "./write.js";
 import { writeChange } from "./write.js";
-
-const DONE: Record<ResourceChange["action"], OutcomeKind> = { create: "created", update: "updated", delete: "deleted" };
 
 /** Settings of apply that come from the adapter rather than from the run. */
 export interface GcpApplySettings {
@@ -93,7 +92,7 @@ async function checkProject(context: GcpWriteContext): Promise<{ message: string
     return undefined;
   } catch (error) {
     const failure = error instanceof CloudError ? { message: error.message, kind: error.kind } : { message: String(error), kind: "other" as const };
-    context.logger.error({ err: failure.message }, "project check failed; nothing applied");
+    context.logger.error({ err: error }, "project check failed; nothing applied");
     return failure;
   }
 }
@@ -120,7 +119,7 @@ async function applyBindings(changes: readonly ResourceChange[], context: GcpWri
     });
   } catch (error) {
     const converted = toGcpCallError(error, { integration: context.integration.name, call: "cloudresourcemanager.projects.setIamPolicy", resource: `projects/${context.integration.gcp.projectId}` });
-    context.logger.error({ call: converted.call, code: converted.code, err: converted.message }, "policy update failed");
+    context.logger.error({ call: converted.call, code: converted.code, err: converted }, "policy update failed");
     return changes.map((change) => failed(change, converted.message, converted.kind));
   }
 }
@@ -142,7 +141,7 @@ async function runChange(change: ResourceChange, context: GcpWriteContext, signa
     return outcome;
   } catch (error) {
     const converted = error instanceof GcpCallError ? error : toGcpCallError(error, { integration: context.integration.name, call: "iam", identity: change.identity, resource: change.resource });
-    context.logger.error({ identity: change.identity, resource: change.resource, call: converted.call, code: converted.code, err: converted.message }, "resource failed");
+    context.logger.error({ identity: change.identity, resource: change.resource, call: converted.call, code: converted.code, err: converted }, "resource failed");
     return failed(change, converted.message, converted.kind);
   }
 }
@@ -154,12 +153,3 @@ function isGcpDetails(details: ChangeDetails): details is GcpChangeDetails {
 function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
   return [items.filter(test), items.filter((item) => !test(item))];
 }
-
-function base(change: ResourceChange): Omit<ResourceOutcome, "outcome"> {
-  return { resource: change.resource, type: change.type, provider: change.provider, integration: change.integration, identity: change.identity, action: change.action };
-}
-
-function failed(change: ResourceChange, message: string, errorKind?: CloudErrorKind): ResourceOutcome {
-  return { ...base(change), outcome: "failed", message, ...(errorKind !== undefined ? { errorKind } : {}) };
-}
-

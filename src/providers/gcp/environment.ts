@@ -1,3 +1,5 @@
+import { ExpectedError } from "../../errors/expected.js";
+
 /**
  * The Google Cloud adapter's settings from the environment, read once at startup. The
  * config repository never sets endpoints or credentials; credentials always come from
@@ -34,7 +36,9 @@ export interface GcpEnvironment {
 }
 
 /** An environment variable with a value wid cannot use. */
-export class GcpEnvironmentError extends Error {
+export class GcpEnvironmentError extends ExpectedError {
+  readonly kind = "configuration";
+
   constructor(
     readonly variable: string,
     message: string,

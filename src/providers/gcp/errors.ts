@@ -7,6 +7,7 @@
 
 import type { CloudErrorKind } from "../types.js";
 import { CloudError } from "../types.js";
+import { isRecord } from "../../json/record.js";
 
 /** Why a call failed: the shared kinds, and `not-found`, which callers often expect. */
 export type GcpFailureKind = CloudErrorKind | "not-found";
@@ -189,8 +190,4 @@ function kindOf(status: string | null, httpStatus: number | null): GcpFailureKin
 
 function causeCode(cause: unknown): string | null {
   return isRecord(cause) && typeof cause.code === "string" ? cause.code : null;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null;
 }

@@ -6,6 +6,7 @@
 import type { ChangeAction, ResourceChange, ResourceType } from "../../plan/types.js";
 import { canonicalUploadedJwks } from "./jwks.js";
 import type { GcpChangeDetails, ObservedPool, ObservedProvider, ObservedRole, PoolFields, ProviderFields, RoleFields } from "./types.js";
+import { compareBytes } from "../../text/order.js";
 
 /** The `updateMask` paths that differ, and one line per difference for the plan. */
 export interface FieldDiff {
@@ -76,12 +77,7 @@ function add(diff: FieldDiff, path: string, attribute: string): void {
 }
 
 function sortedEntries(record: Readonly<Record<string, string>>): [string, string][] {
-  return Object.entries(record).sort(([a], [b]) => compareText(a, b));
-}
-
-function compareText(a: string, b: string): number {
-  if (a < b) return -1;
-  return a > b ? 1 : 0;
+  return Object.entries(record).sort(([a], [b]) => compareBytes(a, b));
 }
 
 function keyIds(jwks: string): string {

@@ -1,3 +1,6 @@
+import { ExpectedError } from "../../errors/expected.js";
+import { compareBytes } from "../../text/order.js";
+
 /**
  * The issuer's key set in the form a workload identity pool provider accepts as
  * `oidc.jwksJson`: RSA and EC keys with only the fields Google lists (kty, alg, use, kid,
@@ -9,7 +12,9 @@
 const ALLOWED_MEMBERS = ["kty", "alg", "use", "kid", "n", "e", "x", "y", "crv"] as const;
 
 /** A key set that cannot be uploaded, with the reason. */
-export class JwksError extends Error {
+export class JwksError extends ExpectedError {
+  readonly kind = "invalid-keys";
+
   constructor(message: string) {
     super(message);
     this.name = "JwksError";
@@ -27,7 +32,7 @@ export function canonicalJwks(keySet: unknown): string {
 
   const publicKeys = keys.map((key, index) => publicMembers(key, index));
   if (publicKeys.length === 0) throw new JwksError("the key set has no keys");
-  publicKeys.sort((a, b) => compareText(a.kid ?? "", b.kid ?? ""));
+  publicKeys.sort((a, b) => compareBytes(a.kid ?? "", b.kid ?? ""));
   return JSON.stringify({ keys: publicKeys });
 }
 
@@ -39,11 +44,6 @@ export function canonicalUploadedJwks(text: string): string | null {
   } catch {
     return null;
   }
-}
-
-function compareText(a: string, b: string): number {
-  if (a < b) return -1;
-  return a > b ? 1 : 0;
 }
 
 function publicMembers(key: unknown, index: number): Record<string, string> {
