@@ -72,7 +72,7 @@ export async function listConfigFiles(root: string): Promise<ListedFiles> {
       if (entry.isSymbolicLink()) {
         await checkLink(root, relative, entry.name, listed);
       } else if (entry.isDirectory()) {
-        if (!entry.name.startsWith(".")) await walk(relative);
+        if (!isSkippedFolder(entry.name)) await walk(relative);
       } else if (isYamlName(entry.name) && entry.isFile()) {
         listed.files.push(relative);
       }
@@ -83,6 +83,14 @@ export async function listConfigFiles(root: string): Promise<ListedFiles> {
   listed.files.sort(compareBytes);
   listed.unreadable.sort(compareBytes);
   return listed;
+}
+
+/**
+ * Whether a folder is never searched for config: folders whose name starts with `.`
+ * (`.git`, `.github`, `.wid`) and `node_modules`, which holds other projects' YAML.
+ */
+function isSkippedFolder(name: string): boolean {
+  return name.startsWith(".") || name === "node_modules";
 }
 
 /**

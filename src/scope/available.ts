@@ -89,9 +89,7 @@ export class WorkloadIndex {
 
   /** Whether the tag restriction of `scope` admits `workload`. */
   tagsAdmit(scope: Scope, workload: Workload): boolean {
-    if (scope.tags === undefined) return true;
-    const tags = new Set(workload.tags);
-    return scope.matchAllTags ? scope.tags.every((tag) => tags.has(tag)) : scope.tags.some((tag) => tags.has(tag));
+    return tagsAdmit(scope, workload);
   }
 
   /** Returns whether the workload at `position` has every tag of `scope`. */
@@ -107,6 +105,18 @@ export class WorkloadIndex {
 export function projectAdmits(scope: Scope, project: string): boolean {
   if (scope.projects === undefined) return false;
   return scope.projects === "*" || scope.projects.includes(project);
+}
+
+/** Whether the tag restriction of `scope` admits `workload`. */
+export function tagsAdmit(scope: Scope, workload: Workload): boolean {
+  if (scope.tags === undefined) return true;
+  const tags = new Set(workload.tags);
+  return scope.matchAllTags ? scope.tags.every((tag) => tags.has(tag)) : scope.tags.some((tag) => tags.has(tag));
+}
+
+/** Whether both restrictions of `scope` admit `workload`, so that the identity is available to it. */
+export function scopeAdmits(scope: Scope, workload: Workload): boolean {
+  return projectAdmits(scope, workload.project) && tagsAdmit(scope, workload);
 }
 
 function appendTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {

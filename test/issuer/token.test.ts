@@ -77,6 +77,14 @@ describe("wid token", () => {
     expect(result.stderr).toBe("wid: error: identity assets-writr not found in the config; did you mean \"assets-writer\"?\n");
   });
 
+  it("rejects a workload outside the scope", async () => {
+    const result = await runCli(["token", repo, "--keys", keys, "--identity", "uploads-writer", "--workload", "shop/worker"]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain("identity uploads-writer is not available to workload shop/worker");
+    expect(result.stderr).toContain("wid explain --workload shop/worker");
+  });
+
   it("rejects a subject longer than 127 bytes", async () => {
     const signer = new TokenSigner(new StaticKeySetSource(await createKeySet("ES256", new Date()), "test"));
     const request = { issuer: TEST_ISSUER, audience: "sts.amazonaws.com", lifetimeSeconds: 600 };

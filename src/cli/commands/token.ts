@@ -9,6 +9,7 @@ import { loadIssuerConfig } from "../../issuer/config.js";
 import { IssuerError } from "../../issuer/errors.js";
 import { readIssuerEnvironment, resolveKeySource } from "../../issuer/key-source.js";
 import { TokenSigner } from "../../issuer/token.js";
+import { scopeAdmits } from "../../scope/available.js";
 import { createLogger } from "../../log/logger.js";
 import { configDirectory } from "../options.js";
 import { issuerAction } from "./issuer.js";
@@ -59,6 +60,12 @@ export function registerToken(program: Command): void {
         const workload = options.workload === undefined ? undefined : model.workloads.get(options.workload);
         if (options.workload !== undefined && workload === undefined) {
           throw new IssuerError(`workload ${options.workload} not found in the config${didYouMean(options.workload, model.workloads.keys()) || "; give it as PROJECT/NAME"}`);
+        }
+        const scope = model.identities.get(identity.name)?.scope;
+        if (workload !== undefined && scope !== undefined && !scopeAdmits(scope, workload)) {
+          throw new IssuerError(
+            `identity ${identity.name} is not available to workload ${options.workload} because its scope does not admit it; run wid explain --workload ${options.workload} to see why`,
+          );
         }
 
         const signer = new TokenSigner(await resolveKeySource(options.keys, env));

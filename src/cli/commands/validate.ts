@@ -2,7 +2,7 @@ import type { Command } from "commander";
 
 import { hasErrors } from "../../config/diagnostics.js";
 import { loadConfig } from "../../config/load.js";
-import { EXIT } from "../errors.js";
+import { CliError, EXIT } from "../errors.js";
 import { configDirectory, formatOption } from "../options.js";
 import { diagnosticsJson, displayPathFrom, formatDiagnosticGithub, formatDiagnosticText } from "../output/diagnostics.js";
 
@@ -15,6 +15,10 @@ export function registerValidate(program: Command): void {
     .action(async (dir: string, options: { format: "text" | "json" | "github" }) => {
       const root = await configDirectory(dir);
       const { diagnostics, model } = await loadConfig(root);
+      if (model.files.length === 0) {
+        // Validating a folder without config is a wrong path, not a valid repository: a check pointed at it must not pass.
+        throw new CliError(`${dir} has no .yaml or .yml files outside folders starting with "." and node_modules; give the config repository's folder`);
+      }
       const display = displayPathFrom(root);
 
       if (options.format === "json") {
