@@ -3,6 +3,7 @@ import type { DestinationStream, Logger } from "pino";
 
 import { isExpectedError } from "../errors/expected.js";
 import { stripUrlCredentials } from "../git/url.js";
+import { textDestination } from "./text-lines.js";
 
 /** Log levels wid accepts, from most to least verbose. */
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
@@ -57,7 +58,17 @@ export interface LoggerOptions {
    * standard output.
    */
   destination?: DestinationStream;
+  /**
+   * `json` (default) writes one JSON object per line. `text` writes each line as
+   * `wid: LEVEL: MESSAGE (field=value, ...)` for a person at a terminal, after the same
+   * redaction and masking.
+   */
+  format?: LogFormat;
 }
+
+/** Forms of a log line: JSON for machines, text for a person at a terminal. */
+export const LOG_FORMATS = ["json", "text"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /**
  * Creates wid's pino logger, shared by every command and the daemon: one JSON object
@@ -67,7 +78,8 @@ export interface LoggerOptions {
  * `ExpectedError`) or the level is `debug` or `trace`.
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const destination = options.destination ?? pino.destination({ dest: 2, sync: true });
+  const stream = options.destination ?? pino.destination({ dest: 2, sync: true });
+  const destination = options.format === "text" ? textDestination(stream) : stream;
   const level = options.level ?? "info";
   const urlKeys = new Set(URL_KEYS);
   return pino(

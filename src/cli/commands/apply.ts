@@ -11,7 +11,8 @@ import { DEFAULT_PARALLELISM } from "../../providers/types.js";
 import { readIssuerEnvironment } from "../../issuer/key-source.js";
 import { reconcile } from "../../reconcile/run.js";
 import { CliError, EXIT } from "../errors.js";
-import { createLogger, LOG_LEVELS } from "../../log/logger.js";
+import { LOG_LEVELS } from "../../log/logger.js";
+import { createCommandLogger } from "../logger.js";
 import type { LogLevel } from "../../log/logger.js";
 import { cloudAdapters, formatOption, issuerKeysOption } from "../options.js";
 import { displayPathFrom, formatDiagnosticText } from "../output/diagnostics.js";
@@ -41,7 +42,7 @@ export function registerApply(program: Command): void {
       const result = await reconcile({
         root,
         adapters: cloudAdapters(options.issuerKeys, environment),
-        logger: createLogger({ level: options.logLevel }),
+        logger: createCommandLogger({ level: options.logLevel }),
         mode: "apply",
         gitEnvironment,
         applyOptions: { parallelism: options.parallelism },

@@ -4,7 +4,7 @@ import { InvalidArgumentError, Option } from "commander";
 import { writeCredentials } from "../../credentials/deliver.js";
 import type { DeliveryOptions } from "../../credentials/deliver.js";
 import { DEFAULT_TOKEN_FILE_MODE } from "../../credentials/files.js";
-import { createLogger } from "../../log/logger.js";
+import { createCommandLogger } from "../logger.js";
 import { loadWorkloadMapping } from "../../credentials/mapping.js";
 import { selectTargets } from "../../credentials/targets.js";
 import type { CredentialTarget, TargetOptions } from "../../credentials/targets.js";
@@ -54,7 +54,7 @@ export function registerCredentials(program: Command): void {
     .action(
       issuerAction(async (dir: string, options: CredentialsOptions) => {
         if ((options.workload === undefined) === (options.all !== true)) throw new CliError("pass either --workload PROJECT/NAME or --all");
-        const logger = createLogger();
+        const logger = createCommandLogger();
 
         // Compute: the mapping, then what to write for each workload and provider.
         const { root, model, settings } = await loadIssuerConfig(await configDirectory(dir));

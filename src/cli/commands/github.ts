@@ -6,7 +6,7 @@ import { createInstallationOctokitFactory, createTokenOctokit } from "../../gith
 import type { GithubCheckConfig } from "../../github/config.js";
 import { GithubConfigError, readGithubCheckConfig } from "../../github/config.js";
 import { GithubApiError } from "../../github/host.js";
-import { createLogger } from "../../log/logger.js";
+import { createCommandLogger } from "../logger.js";
 import { createOctokitHost } from "../../github/octokit-host.js";
 import { createOnlinePlanner } from "../../github/online-planner.js";
 import type { PlanningMode } from "../../github/planner.js";
@@ -51,7 +51,7 @@ export function registerGithub(program: Command): void {
       if (options.offline === true && options.online === true) throw new CliError("pass either --offline or --online, not both");
       const config = await readConfig();
       const root = await configDirectory(dir);
-      const logger = createLogger({ level: options.verbose === true ? "info" : "warn" });
+      const logger = createCommandLogger({ level: options.verbose === true ? "info" : "warn" });
       const pathPrefix = await configPathInRepository(root, gitEnvironment, config.workspace);
       const choice = choosePlanner({
         mode: planningMode(options),

@@ -6,7 +6,7 @@ import type { JSONWebKeySet } from "jose";
 
 import { formatDuration, parseDuration } from "../../config/duration.js";
 import { AWS_AUDIENCE, gcpAudience } from "../../credentials/layout.js";
-import { createLogger } from "../../log/logger.js";
+import { createCommandLogger } from "../logger.js";
 import { loadIssuerConfig } from "../../issuer/config.js";
 import { jwks } from "../../issuer/discovery.js";
 import { IssuerError } from "../../issuer/errors.js";
@@ -144,7 +144,7 @@ export function registerIssuer(program: Command): void {
         const address = parseListenAddress(options.listen);
         const source = await resolveKeySource(options.keys, env);
         await source.load();
-        const logger = createLogger();
+        const logger = createCommandLogger();
         await warnAboutKeyFile(options.keys ?? env.keysFile, (file, detail) => logger.warn({ file, detail }, "key file readable by other users"));
 
         const routes = createIssuerRoutes(source, settings, { onError: (error) => logger.error({ err: error, keys: source.description }, "signing keys unavailable") });

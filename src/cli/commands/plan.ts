@@ -13,7 +13,8 @@ import { readIssuerEnvironment } from "../../issuer/key-source.js";
 import { reconcile } from "../../reconcile/run.js";
 import { readStatusFile } from "../../status/file.js";
 import { CliError, EXIT } from "../errors.js";
-import { createLogger, LOG_LEVELS } from "../../log/logger.js";
+import { LOG_LEVELS } from "../../log/logger.js";
+import { createCommandLogger } from "../logger.js";
 import type { LogLevel } from "../../log/logger.js";
 import { cloudAdapters, configDirectory, formatOption, issuerKeysOption } from "../options.js";
 import { displayPathFrom, formatDiagnosticGithub, formatDiagnosticText } from "../output/diagnostics.js";
@@ -61,7 +62,7 @@ export function registerPlan(program: Command): void {
         configErrors = hasErrors(loaded.diagnostics);
         if (options.out !== undefined) await writeFile(options.out, serializeSavedPlan(plan, root, null), "utf8");
       } else {
-        const result = await reconcile({ root, adapters: cloudAdapters(options.issuerKeys, environment), logger: createLogger({ level: options.logLevel }), mode: "plan", gitEnvironment, fingerprints: options.out !== undefined });
+        const result = await reconcile({ root, adapters: cloudAdapters(options.issuerKeys, environment), logger: createCommandLogger({ level: options.logLevel }), mode: "plan", gitEnvironment, fingerprints: options.out !== undefined });
         for (const diagnostic of [...result.loaded.diagnostics, ...result.statusDiagnostics]) console.error(formatDiagnostic(diagnostic, display));
         if (result.plan === undefined) throw new CliError(result.message ?? "the plan could not be made");
         plan = result.plan;

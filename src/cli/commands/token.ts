@@ -10,7 +10,7 @@ import { IssuerError } from "../../issuer/errors.js";
 import { readIssuerEnvironment, resolveKeySource } from "../../issuer/key-source.js";
 import { TokenSigner } from "../../issuer/token.js";
 import { scopeAdmits } from "../../scope/available.js";
-import { createLogger } from "../../log/logger.js";
+import { createCommandLogger } from "../logger.js";
 import { configDirectory } from "../options.js";
 import { issuerAction } from "./issuer.js";
 
@@ -52,7 +52,7 @@ export function registerToken(program: Command): void {
         const { root, model, settings } = await loadIssuerConfig(await configDirectory(dir));
         const identity = await resolveTokenIdentity(root, model, settings, options.identity);
         if (identity.brokenFile !== undefined) {
-          createLogger().warn(
+          createCommandLogger().warn(
             { identity: identity.name, file: identity.brokenFile, integration: identity.integration.name },
             "identity file is invalid or cannot be parsed; the token uses the integration recorded in the status file, run wid validate",
           );
