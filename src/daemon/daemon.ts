@@ -186,7 +186,7 @@ export class Daemon {
   trigger(source: TriggerSource): TriggerResult {
     this.metrics.triggered(source);
     const result = this.scheduler.trigger(source);
-    if (source !== "startup") this.options.logger.info({ source, result }, "run requested");
+    if (source !== "startup") this.options.logger.info({ trigger: source, result }, "run requested");
     return result;
   }
 
