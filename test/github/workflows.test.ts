@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 
 import { parse } from "yaml";
@@ -52,5 +53,18 @@ describe("workflows and the action", () => {
     expect(text).not.toContain("id-token");
     expect(text).not.toContain("secrets.");
     expect(text).not.toContain("configure-aws-credentials");
+  });
+
+  it("rejects an unknown plan-mode in the action", () => {
+    const action = load("action.yml");
+    const steps = (action.runs as { steps: { name?: string; run?: string }[] }).steps;
+    const script = steps.find((step) => step.name === "Post check run")?.run ?? "";
+    const result = spawnSync("bash", ["-c", script], {
+      env: { PATH: process.env.PATH, PLAN_MODE: "sometimes", CONFIG_PATH: ".", CHECK_NAME: "wid plan", GITHUB_ACTION_PATH: "/nonexistent" },
+      encoding: "utf8",
+    });
+
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('plan-mode is "sometimes"; use auto, offline or online');
   });
 });
