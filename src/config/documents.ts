@@ -33,7 +33,7 @@ export type DocumentResult =
   | { kind: "Settings"; settings: Settings }
   | { kind: "InvalidSettings" }
   | { kind: "Integration"; integration: Integration }
-  | { kind: "InvalidIntegration"; name: string }
+  | { kind: "InvalidIntegration"; name: string; file: string }
   | { kind: "WorkloadIdentity"; identity: WorkloadIdentity }
   | { kind: "InvalidIdentity"; identity: InvalidIdentity }
   | { kind: "Workload"; workload: Workload }
@@ -177,7 +177,7 @@ function invalidResult(record: Record<string, unknown>, document: ParsedDocument
     case "Workload":
       return { kind: "Skipped" };
     case "Integration":
-      return name === undefined ? { kind: "Skipped" } : { kind: "InvalidIntegration", name };
+      return name === undefined ? { kind: "Skipped" } : { kind: "InvalidIntegration", name, file: document.file };
     case "WorkloadIdentity":
       break;
     default:
