@@ -6,9 +6,11 @@ import { describe, expect, it } from "vitest";
 import { applyPlan } from "../../src/apply/run.js";
 import { loadConfig } from "../../src/config/load.js";
 import type { Plan, ResourceChange } from "../../src/plan/types.js";
-import type { ResourceOutcome } from "../../src/providers/types.js";
+import { DEFAULT_CONSISTENCY_WAIT } from "../../src/providers/types.js";
+import type { ApplyOptions, ResourceOutcome } from "../../src/providers/types.js";
 import type { IntegrationSession } from "../../src/reconcile/observe.js";
 
+const OPTIONS: ApplyOptions = { parallelism: 1, consistencyWait: DEFAULT_CONSISTENCY_WAIT };
 const EXAMPLE = path.resolve(import.meta.dirname, "../../examples/config-repo");
 
 function change(action: ResourceChange["action"], resource: string, identity: string | null): ResourceChange {
@@ -64,7 +66,7 @@ describe("applyPlan", () => {
           })),
         ),
     };
-    const report = await applyPlan(planOf(changes), new Map([["aws-prod", session]]), { parallelism: 1 }, pino({ level: "silent" }));
+    const report = await applyPlan(planOf(changes), new Map([["aws-prod", session]]), OPTIONS, pino({ level: "silent" }));
 
     expect(report.outcomes.map((outcome) => outcome.resource)).toEqual(["role/wid-zeta", "role/wid-alpha", "role/wid-old"]);
     expect(report.failed.identities).toEqual([{ integration: "aws-prod", identity: "zeta" }]);
@@ -82,7 +84,7 @@ describe("applyPlan", () => {
       input: { status: "failed", message: "not used" },
       apply: (list) => Promise.resolve(list.map((each) => ({ ...each, outcome: "failed" as const, message: "test failure" }))),
     };
-    const report = await applyPlan(planOf([provider]), new Map([["aws-prod", session]]), { parallelism: 1 }, pino({ level: "silent" }));
+    const report = await applyPlan(planOf([provider]), new Map([["aws-prod", session]]), OPTIONS, pino({ level: "silent" }));
 
     expect(report.failed.integrations).toEqual(["aws-prod"]);
     expect(report.failed.identities).toEqual([]);
