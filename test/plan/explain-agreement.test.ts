@@ -1,5 +1,4 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { afterEach, describe, expect, it } from "vitest";
@@ -7,14 +6,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Provider } from "../../src/config/model.js";
 import { PROVIDERS } from "../../src/config/model.js";
 import { loadConfig } from "../../src/config/load.js";
-import { permissionsHash } from "../../src/plan/hash.js";
-import { planOffline } from "../../src/plan/offline.js";
 import type { Explanation } from "../../src/scope/explain.js";
-import { writeStatusFile } from "../../src/status/file.js";
-import type { StatusFile } from "../../src/status/types.js";
 import { runCli } from "../support/cli.js";
-
-const EXAMPLE = path.resolve(import.meta.dirname, "../../examples/config-repo");
+import { installedExample as installedCopy } from "../support/installed-example.js";
 
 /** The selection facts that `wid plan` and `wid explain` must agree on, for one workload and provider. */
 interface Selection {
@@ -38,37 +32,10 @@ afterEach(async () => {
   for (const repo of repos.splice(0)) await rm(repo, { recursive: true, force: true });
 });
 
-/**
- * Copies the example repository and writes a status file in which every identity is
- * installed as written, with the mapping that the offline plan computes for it.
- */
+/** Copies the installed example into a temp folder that is removed after the test. */
 async function installedExample(): Promise<string> {
-  const repo = await mkdtemp(path.join(tmpdir(), "wid-agreement-"));
+  const repo = await installedCopy();
   repos.push(repo);
-  await cp(EXAMPLE, repo, { recursive: true });
-
-  const { model } = await loadConfig(repo);
-  const installed: StatusFile = { apiVersion: "wid/v1", kind: "Status", revision: null, integrations: {}, identities: {}, workloads: {} };
-  for (const identity of model.identities.values()) {
-    const hash = permissionsHash(identity);
-    installed.identities[identity.name] = {
-      provider: identity.provider,
-      integration: identity.integration,
-      file: identity.source.file,
-      state: "installed",
-      install: identity.install,
-      desiredHash: hash,
-      installedHash: hash,
-      installedRevision: null,
-      createdAt: "2026-01-01T00:00:00.000Z",
-      workloads: [],
-    };
-  }
-  for (const [name, integration] of model.integrations) {
-    installed.integrations[name] = { provider: integration.provider, state: "installed", installed: true, oidcProvider: `provider-of-${name}` };
-  }
-  installed.workloads = planOffline(model, installed, null).workloads;
-  await writeStatusFile(repo, ".wid/status.yaml", installed);
   return repo;
 }
 

@@ -1,3 +1,4 @@
+import { formatReadiness, workloadReadiness } from "../../plan/readiness.js";
 import type { Plan, ResourceChange } from "../../plan/types.js";
 
 const SYMBOL: Record<ResourceChange["action"], string> = { create: "+", update: "~", delete: "-" };
@@ -60,16 +61,21 @@ export function formatChange(change: ResourceChange): string {
   return lines.join("\n");
 }
 
+/**
+ * Lists each workload's identity per provider with its readiness: `ready` (works now),
+ * `ready after apply`, or `not ready: REASON`.
+ */
 function formatWorkloads(plan: Plan): string[] {
   const lines: string[] = [];
   for (const [key, entry] of Object.entries(plan.workloads)) {
     const parts: string[] = [];
     for (const [provider, status] of Object.entries(entry)) {
+      const readiness = formatReadiness(workloadReadiness(plan, status));
       if (status.identity === null) {
-        parts.push(`${provider}: none (matching but not installed: ${status.notInstalled.join(", ")})`);
+        parts.push(`${provider}: none (${readiness})`);
         continue;
       }
-      const extras = [status.ready ? "ready" : "not ready"];
+      const extras = [readiness];
       if (status.shadowed.length > 0) extras.push(`shadows ${status.shadowed.join(", ")}`);
       if (status.notInstalled.length > 0) extras.push(`not installed: ${status.notInstalled.join(", ")}`);
       parts.push(`${provider}: ${status.identity} (${extras.join("; ")})`);
