@@ -15,6 +15,8 @@ const HEADER = "# Written by wid; do not edit. wid rewrites this file when the s
 export interface ReadStatusResult {
   status: StatusFile | undefined;
   diagnostics: Diagnostic[];
+  /** True when no file exists at the path, as before the first reconcile. */
+  missing: boolean;
 }
 
 /**
@@ -27,12 +29,13 @@ export async function readStatusFile(root: string, statusFile: string): Promise<
   try {
     text = await readFile(path.join(root, statusFile), "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { status: undefined, diagnostics: [] };
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { status: undefined, diagnostics: [], missing: true };
     throw error;
   }
 
   const warn = (message: string): ReadStatusResult => ({
     status: undefined,
+    missing: false,
     diagnostics: [{ file: statusFile, line: 1, column: 1, severity: "warning", code: "status-invalid", message }],
   });
   let value: unknown;
@@ -46,7 +49,7 @@ export async function readStatusFile(root: string, statusFile: string): Promise<
     const first = sink.findings[0];
     return warn(`status file does not match the status schema (${first?.message ?? "invalid"}); it is ignored and rewritten on the next reconcile`);
   }
-  return { status: value as StatusFile, diagnostics: [] };
+  return { status: value as StatusFile, diagnostics: [], missing: false };
 }
 
 /**
