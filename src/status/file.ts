@@ -7,6 +7,7 @@ import type { Diagnostic } from "../config/diagnostics.js";
 import { FindingSink } from "../config/diagnostics.js";
 import { schemas } from "../config/schema.js";
 import { rejectLinks, writeFileAtomic } from "../fs/atomic-write.js";
+import { systemErrorCode } from "../fs/error-code.js";
 import { orderByStatusSchema } from "./order.js";
 import type { StatusFile } from "./types.js";
 
@@ -29,7 +30,7 @@ export async function readStatusFile(root: string, statusFile: string): Promise<
   try {
     text = await readFile(path.join(root, statusFile), "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { status: undefined, diagnostics: [], missing: true };
+    if (systemErrorCode(error) === "ENOENT") return { status: undefined, diagnostics: [], missing: true };
     throw error;
   }
 
@@ -42,14 +43,23 @@ export async function readStatusFile(root: string, statusFile: string): Promise<
   try {
     value = parse(text, { schema: "core", uniqueKeys: true, maxAliasCount: 0 });
   } catch (error) {
-    return warn(`status file is not valid YAML (${(error as Error).message.split("\n")[0] ?? ""}); it is ignored and rewritten on the next reconcile`);
+    const reason = error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
+    return warn(`status file is not valid YAML (${reason}); it is ignored and rewritten on the next reconcile`);
   }
   const sink = new FindingSink();
-  if (!schemas().validate("Status", value, sink, () => undefined)) {
+  if (!isStatusFile(value, sink)) {
     const first = sink.findings[0];
     return warn(`status file does not match the status schema (${first?.message ?? "invalid"}); it is ignored and rewritten on the next reconcile`);
   }
-  return { status: value as StatusFile, diagnostics: [], missing: false };
+  return { status: value, diagnostics: [], missing: false };
+}
+
+/**
+ * Checks a parsed status file against the status schema, recording problems in `sink`.
+ * The schema describes every field of {@link StatusFile}, so a value it accepts has that type.
+ */
+function isStatusFile(value: unknown, sink: FindingSink): value is StatusFile {
+  return schemas().validate("Status", value, sink, () => undefined);
 }
 
 /**
