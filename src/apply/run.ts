@@ -1,12 +1,12 @@
 import type { Logger } from "pino";
 
 import { compareBytes } from "../text/order.js";
-import type { Plan, ResourceChange } from "../plan/types.js";
+import type { IntegrationNote, Plan, ResourceChange } from "../plan/types.js";
 import { RESOURCE_TYPES } from "../plan/types.js";
 import type { ApplyOptions, ResourceOutcome } from "../providers/types.js";
 import { NOT_STARTED_MESSAGE } from "../providers/types.js";
 import type { IntegrationSession } from "../reconcile/observe.js";
-import type { ApplyReport, ApplySummary } from "./types.js";
+import type { ApplyFailures, ApplyReport, ApplySummary } from "./types.js";
 
 /**
  * Executes a plan through the adapters of the observed integrations, concurrently per
@@ -30,9 +30,9 @@ export async function applyPlan(plan: Plan, sessions: ReadonlyMap<string, Integr
     notApplied(change, `not attempted because a change of identity ${change.identity ?? ""} in integration ${change.onlyAfter?.integration ?? ""} failed, so the resource it replaces is kept; the next run tries again`),
   );
 
-  const outcomes = orderOutcomes(plan, [...first, ...second, ...skipped, ...unchangedOutcomes(plan, sessions)]);
+  const outcomes = [...orderByPlan(plan, [...first, ...second, ...skipped]), ...unchangedOutcomes(plan, sessions, logger)];
   const stopped = outcomes.some((outcome) => outcome.outcome === "failed" && outcome.message === NOT_STARTED_MESSAGE);
-  return { outcomes, summary: summarizeOutcomes(outcomes), failedIntegrations: plan.failedIntegrations, stopped };
+  return { outcomes, summary: summarizeOutcomes(outcomes), failedIntegrations: plan.failedIntegrations, failed: failedNames(outcomes, plan.failedIntegrations), stopped };
 }
 
 /** Applies `changes` through each integration's adapter, integrations concurrently. */
@@ -69,8 +69,9 @@ function identityKey(integration: string, identity: string): string {
 /**
  * Outcomes of the resources that needed no change: every resource of an identity that
  * is installed with `install: true`, and the OIDC provider of an integration that has one.
+ * Ordered by integration, then identity (integration-wide resources first), then resource.
  */
-function unchangedOutcomes(plan: Plan, sessions: ReadonlyMap<string, IntegrationSession>): ResourceOutcome[] {
+function unchangedOutcomes(plan: Plan, sessions: ReadonlyMap<string, IntegrationSession>, logger: Logger): ResourceOutcome[] {
   const changed = new Set(plan.changes.map((change) => `${change.integration}\u0000${change.resource}`));
   const outcomes: ResourceOutcome[] = [];
   const add = (integration: string, provider: ResourceOutcome["provider"], identity: string | null, resource: string): void => {
@@ -89,10 +90,17 @@ function unchangedOutcomes(plan: Plan, sessions: ReadonlyMap<string, Integration
     if (state.state !== "installed" || state.resources === undefined || pendingIdentities.has(name)) continue;
     const integration = state.integration;
     if (integration === undefined) continue;
-    const provider = plan.integrations[integration]?.provider ?? "aws";
+    const provider = plan.integrations[integration]?.provider;
+    if (provider === undefined) {
+      // The provider decides the resource type, so a guess could report the wrong cloud.
+      logger.warn({ identity: name, integration }, "unchanged resources not listed because the plan has no provider for the integration");
+      continue;
+    }
     for (const resource of state.resources) add(integration, provider, name, resource);
   }
-  return outcomes;
+  return outcomes.sort(
+    (a, b) => compareBytes(a.integration, b.integration) || compareBytes(a.identity ?? "", b.identity ?? "") || compareBytes(a.resource, b.resource),
+  );
 }
 
 const RESOURCE_TYPE_SET: ReadonlySet<string> = new Set(RESOURCE_TYPES);
@@ -101,14 +109,34 @@ function isResourceType(type: string): type is ResourceOutcome["type"] {
   return RESOURCE_TYPE_SET.has(type);
 }
 
-function orderOutcomes(plan: Plan, outcomes: ResourceOutcome[]): ResourceOutcome[] {
+/**
+ * Sorts the outcomes of planned changes into the order of `plan.changes`, so apply
+ * lists them as plan printed them. The sort is stable, and an outcome that matches no
+ * planned change goes last.
+ */
+function orderByPlan(plan: Plan, outcomes: ResourceOutcome[]): ResourceOutcome[] {
   const planIndex = new Map(plan.changes.map((change, index) => [`${change.integration}\u0000${change.resource}\u0000${change.action}`, index]));
-  const index = (outcome: ResourceOutcome): number => planIndex.get(`${outcome.integration}\u0000${outcome.resource}\u0000${outcome.action ?? ""}`) ?? -1;
-  return outcomes.sort(
-    (a, b) => compareBytes(a.integration, b.integration) || compareBytes(a.identity ?? "", b.identity ?? "") || index(a) - index(b) || compareBytes(a.resource, b.resource),
-  );
+  const index = (outcome: ResourceOutcome): number => planIndex.get(`${outcome.integration}\u0000${outcome.resource}\u0000${outcome.action ?? ""}`) ?? plan.changes.length;
+  return outcomes.sort((a, b) => index(a) - index(b));
 }
 
+/**
+ * Names what failed: integrations that could not be observed or whose integration-wide
+ * resource failed, and identities with a failed resource, each in byte order.
+ */
+export function failedNames(outcomes: readonly ResourceOutcome[], failedIntegrations: readonly IntegrationNote[]): ApplyFailures {
+  const integrations = new Set(failedIntegrations.map((note) => note.integration));
+  const identities = new Map<string, { integration: string; identity: string }>();
+  for (const outcome of outcomes) {
+    if (outcome.outcome !== "failed") continue;
+    if (outcome.identity === null) integrations.add(outcome.integration);
+    else identities.set(identityKey(outcome.integration, outcome.identity), { integration: outcome.integration, identity: outcome.identity });
+  }
+  return {
+    integrations: [...integrations].sort(compareBytes),
+    identities: [...identities.values()].sort((a, b) => compareBytes(a.identity, b.identity) || compareBytes(a.integration, b.integration)),
+  };
+}
 
 /** Counts outcomes by kind. */
 export function summarizeOutcomes(outcomes: readonly ResourceOutcome[]): ApplySummary {

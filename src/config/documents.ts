@@ -33,7 +33,7 @@ export type DocumentResult =
   | { kind: "Settings"; settings: Settings }
   | { kind: "InvalidSettings" }
   | { kind: "Integration"; integration: Integration }
-  | { kind: "InvalidIntegration"; name: string }
+  | { kind: "InvalidIntegration"; name: string; file: string }
   | { kind: "WorkloadIdentity"; identity: WorkloadIdentity }
   | { kind: "InvalidIdentity"; identity: InvalidIdentity }
   | { kind: "Workload"; workload: Workload }
@@ -88,17 +88,17 @@ async function checkAndBuild(document: ParsedDocument, sink: FindingSink): Promi
     return invalidResult(record, document);
   }
   const kind = record.kind;
-  if (typeof kind !== "string" || !(DOCUMENT_KINDS as readonly string[]).includes(kind)) {
+  if (!isDocumentKind(kind)) {
     const written = kind === undefined ? "kind is missing" : `unknown kind ${quote(kind)}${didYouMean(String(kind), DOCUMENT_KINDS)}`;
     sink.error(kind === undefined ? [] : ["kind"], "document-kind", `${written}; use one of: ${DOCUMENT_KINDS.join(", ")}`);
     return { kind: "Unidentified" };
   }
 
-  const schemaValid = schemas().validate(kind as DocumentKind, record, sink, document.sourceText);
+  const schemaValid = schemas().validate(kind, record, sink, document.sourceText);
   if (!schemaValid) return invalidResult(record, document);
 
   const location = (path: NodePath): SourceLocation => lazyLocation(document, path);
-  switch (kind as DocumentKind) {
+  switch (kind) {
     case "Settings": {
       validateSettingsSpec(record.spec as Record<string, unknown>, sink);
       if (sink.hasErrors) return { kind: "InvalidSettings" };
@@ -117,9 +117,14 @@ async function checkAndBuild(document: ParsedDocument, sink: FindingSink): Promi
         // The schema admits a mapping or a string holding JSON.
         const written = (spec.aws as Record<string, unknown>).policy;
         const policyPath = POLICY_PATH;
-        policy = typeof written === "string" ? parsePolicyJson(written, sink, policyPath) : (written as PolicyDocument);
-        const options = typeof written === "string" ? {} : { sourceText: document.sourceText };
-        if (policy !== undefined) await validateAwsPolicy(policy, sink, policyPath, options);
+        if (typeof written === "string") {
+          policy = parsePolicyJson(written, sink, policyPath);
+          if (policy !== undefined) await validateAwsPolicy(policy, sink, policyPath, {});
+        } else {
+          // validateAwsPolicy reports a value that is not a mapping.
+          await validateAwsPolicy(written, sink, policyPath, { sourceText: document.sourceText });
+          if (isRecord(written)) policy = written;
+        }
       }
       if (sink.hasErrors) return invalidResult(record, document);
       const permissionsPath = spec.provider === "aws" ? ["spec", "aws", "policy"] : ["spec", "gcp", "permissions"];
@@ -131,6 +136,10 @@ async function checkAndBuild(document: ParsedDocument, sink: FindingSink): Promi
     case "Workload":
       return { kind: "Workload", workload: buildWorkload(record, location(["metadata", "name"])) };
   }
+}
+
+function isDocumentKind(kind: unknown): kind is DocumentKind {
+  return DOCUMENT_KINDS.some((known) => known === kind);
 }
 
 /** The policy path, where a nesting inside a policy is reported. */
@@ -177,7 +186,7 @@ function invalidResult(record: Record<string, unknown>, document: ParsedDocument
     case "Workload":
       return { kind: "Skipped" };
     case "Integration":
-      return name === undefined ? { kind: "Skipped" } : { kind: "InvalidIntegration", name };
+      return name === undefined ? { kind: "Skipped" } : { kind: "InvalidIntegration", name, file: document.file };
     case "WorkloadIdentity":
       break;
     default:

@@ -136,9 +136,23 @@ export function workloadKey(workload: Pick<Workload, "project" | "name">): strin
  */
 export interface InvalidIdentity {
   name: string;
+  /** Undefined when the document has errors before its provider can be read. */
   provider?: Provider;
   integration?: string;
   source: SourceLocation;
+  /**
+   * Set when the identity's own document is valid but its integration's is not: the
+   * integration's name and the file that defines it. The identity then waits for that
+   * file to be fixed.
+   */
+  invalidIntegration?: { name: string; file: string };
+}
+
+/** Says why an identity is invalid, naming the file to fix, such as `identities/a.yaml has errors`. */
+export function invalidIdentityCause(identity: InvalidIdentity): string {
+  const integration = identity.invalidIntegration;
+  if (integration !== undefined) return `its integration ${integration.name} is invalid (${integration.file} has errors)`;
+  return `${identity.source.file} has errors`;
 }
 
 export interface ConfigModel {
@@ -149,8 +163,8 @@ export interface ConfigModel {
   identities: ReadonlyMap<string, WorkloadIdentity>;
   /** Identities whose document is invalid, by name. */
   invalidIdentities: ReadonlyMap<string, InvalidIdentity>;
-  /** Integrations whose document is invalid, by name. */
-  invalidIntegrations: ReadonlySet<string>;
+  /** Integrations whose document is invalid: the file of each, by name. */
+  invalidIntegrations: ReadonlyMap<string, string>;
   /** Workloads by `PROJECT/NAME`. */
   workloads: ReadonlyMap<string, Workload>;
   /**

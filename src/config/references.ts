@@ -21,7 +21,7 @@ export function assembleModel(results: readonly DocumentResult[], files: readonl
   // An invalid Settings document has its own errors; it is not also reported as missing.
   let invalidSettings = false;
   const integrations = new Map<string, Integration>();
-  const invalidIntegrations = new Set<string>();
+  const invalidIntegrations = new Map<string, string>();
   const identities = new Map<string, WorkloadIdentity>();
   const invalidIdentities = new Map<string, InvalidIdentity>();
   const workloads = new Map<string, Workload>();
@@ -42,7 +42,7 @@ export function assembleModel(results: readonly DocumentResult[], files: readonl
         if (first !== undefined) {
           error(result.integration.source, "duplicate-name", `Integration ${quote(result.integration.name)} is also defined at ${at(first)}; integration names must be unique`, "metadata.name");
           integrations.delete(result.integration.name);
-          invalidIntegrations.add(result.integration.name);
+          invalidIntegrations.set(result.integration.name, result.integration.source.file);
         } else {
           integrationSources.set(result.integration.name, result.integration.source);
           integrations.set(result.integration.name, result.integration);
@@ -50,7 +50,7 @@ export function assembleModel(results: readonly DocumentResult[], files: readonl
         break;
       }
       case "InvalidIntegration":
-        invalidIntegrations.add(result.name);
+        if (!invalidIntegrations.has(result.name)) invalidIntegrations.set(result.name, result.file);
         break;
       case "WorkloadIdentity":
       case "InvalidIdentity": {
@@ -98,10 +98,11 @@ export function assembleModel(results: readonly DocumentResult[], files: readonl
     const integration = integrations.get(identity.integration);
     let problem: string | undefined;
     if (integration === undefined) {
-      if (invalidIntegrations.has(identity.integration)) {
+      const invalidFile = invalidIntegrations.get(identity.integration);
+      if (invalidFile !== undefined) {
         // The integration's own error is reported; the identity waits for it to be fixed.
         identities.delete(identity.name);
-        invalidIdentities.set(identity.name, toInvalid(identity));
+        invalidIdentities.set(identity.name, { ...toInvalid(identity), invalidIntegration: { name: identity.integration, file: invalidFile } });
         continue;
       }
       problem = `names integration ${quote(identity.integration)}, which does not exist${didYouMean(identity.integration, integrations.keys())}; add the Integration or fix the name`;

@@ -47,3 +47,37 @@ export function didYouMean(input: string, candidates: Iterable<string>): string 
   const match = closestMatch(input, candidates);
   return match === undefined ? "" : `; did you mean "${match}"?`;
 }
+
+/** Maximum number of workloads that {@link didYouMeanWorkload} lists when a bare name fits several. */
+const MAX_WORKLOAD_SUGGESTIONS = 5;
+
+/**
+ * Formats `; did you mean "PROJECT/NAME"?` for a workload key that was not found, or an
+ * empty string when nothing is close. Besides typos of the whole key, it matches the
+ * bare workload name, so `api` suggests `shop/api`, and a name in several projects
+ * lists each of them, up to {@link MAX_WORKLOAD_SUGGESTIONS}.
+ */
+export function didYouMeanWorkload(input: string, keys: Iterable<string>): string {
+  const all = [...keys];
+  const bare = input.slice(input.lastIndexOf("/") + 1).toLowerCase();
+  const sameName = all.filter((key) => workloadName(key).toLowerCase() === bare);
+
+  // A bare name that exists is the likeliest intent; then a typo of the whole key; then a typo of the name.
+  if (!input.includes("/") && sameName.length > 0) return formatSuggestions(sameName);
+  const whole = closestMatch(input, all);
+  if (whole !== undefined) return formatSuggestions([whole]);
+  if (sameName.length > 0) return formatSuggestions(sameName);
+  const closeName = closestMatch(bare, all.map(workloadName));
+  return closeName === undefined ? "" : formatSuggestions(all.filter((key) => workloadName(key) === closeName));
+}
+
+function workloadName(key: string): string {
+  return key.slice(key.lastIndexOf("/") + 1);
+}
+
+function formatSuggestions(keys: readonly string[]): string {
+  const listed = keys.slice(0, MAX_WORKLOAD_SUGGESTIONS).map((key) => `"${key}"`);
+  if (listed.length === 1) return `; did you mean ${listed[0] ?? ""}?`;
+  const more = keys.length > listed.length ? ` (and ${keys.length - listed.length} more)` : "";
+  return `; did you mean one of ${listed.join(", ")}${more}?`;
+}

@@ -8,7 +8,7 @@ import { embeddedText } from "./embedded-text.js";
 import type { ConfigFile } from "./files.js";
 import { readCoreYaml } from "./yaml-core.js";
 import { duplicateKeyOffsets } from "./yaml-keys.js";
-import { quote } from "./quote.js";
+import { describeSyntaxError, DUPLICATE_KEY_MESSAGE } from "./yaml-syntax.js";
 
 /**
  * Maximum number of alias expansions per document. Config files rarely need aliases at
@@ -120,17 +120,16 @@ function parseWithPositions(file: ConfigFile): ParseFileResult {
   const tree = parseSyntaxTree(file.text);
 
   tree.documents.forEach((doc, index) => {
-    if (doc.errors.length > 0) {
-      for (const error of doc.errors) {
-        const tooDeep = error.code === "RESOURCE_EXHAUSTION";
-        result.diagnostics.push({
-          file: file.file,
-          ...tree.at(error.pos[0]),
-          severity: "error",
-          code: tooDeep ? "nesting-depth" : "yaml-syntax",
-          message: tooDeep ? `document ${NESTING_DEPTH_MESSAGE}` : describeYamlError(error.code, error.message),
-        });
+    // Only the first syntax error is reported, because the later ones usually follow from
+    // it. A nesting too deep is reported in its place, because it has its own code.
+    const error = doc.errors.find((candidate) => candidate.code === "RESOURCE_EXHAUSTION") ?? doc.errors[0];
+    if (error !== undefined) {
+      if (error.code === "RESOURCE_EXHAUSTION") {
+        result.diagnostics.push({ file: file.file, ...tree.at(error.pos[0]), severity: "error", code: "nesting-depth", message: `document ${NESTING_DEPTH_MESSAGE}` });
+        return;
       }
+      const finding = describeSyntaxError(doc, error);
+      result.diagnostics.push({ file: file.file, ...tree.at(finding.offset), severity: "error", code: "yaml-syntax", message: finding.message });
       return;
     }
     if (doc.contents === null) return;
@@ -266,8 +265,6 @@ function pairOf(map: YAMLMap, segment: string | number | undefined): Pair | unde
   return index.get(String(segment));
 }
 
-const DUPLICATE_KEY_MESSAGE = "duplicate key: a key may appear only once in a mapping; remove or rename one of them";
-
 /** Describes an error of converting a parsed document to values: too many aliases, or a nesting too deep to convert. */
 function describeConversionError(error: unknown): { code: string; message: string } {
   if (error instanceof ReferenceError) {
@@ -275,17 +272,4 @@ function describeConversionError(error: unknown): { code: string; message: strin
   }
   if (error instanceof RangeError) return { code: "nesting-depth", message: `document ${NESTING_DEPTH_MESSAGE}` };
   return { code: "yaml-syntax", message: `document could not be read: ${error instanceof Error ? error.message : String(error)}` };
-}
-
-/** Rewrites the yaml library's messages into what happened and what to do. */
-function describeYamlError(code: string, message: string): string {
-  const firstLine = message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "") ?? message;
-  switch (code) {
-    case "DUPLICATE_KEY":
-      return DUPLICATE_KEY_MESSAGE;
-    case "TAB_AS_INDENT":
-      return "tab used for indentation: YAML indents with spaces only";
-    default:
-      return `invalid YAML: ${quote(firstLine, { json: false })}`;
-  }
 }

@@ -1,6 +1,6 @@
 import path from "node:path";
 
-import type { AwsIntegration, GcpIntegration, Integration } from "../config/model.js";
+import type { AwsIntegration, GcpIntegration, Integration, Provider } from "../config/model.js";
 import { awsRoleName, gcpRoleId, tokenSubject } from "../config/names.js";
 import type { InjectedFile } from "../status/types.js";
 
@@ -86,14 +86,15 @@ export function gcpRoleName(integration: GcpIntegration, identityName: string): 
 
 /**
  * The `external_account` credential configuration that Google's client libraries read
- * from GOOGLE_APPLICATION_CREDENTIALS. It points at the token file that wid refreshes.
+ * from GOOGLE_APPLICATION_CREDENTIALS, for tokens of `audience` (see {@link gcpAudience}).
+ * It points at the token file that wid refreshes.
  * The library sends the file's text verbatim, so the file contains the token with no
  * trailing newline.
  */
-export function gcpCredentialConfig(integration: GcpIntegration, tokenPath: string, options: LayoutOptions = {}): Record<string, unknown> {
+export function gcpCredentialConfig(audience: string, tokenPath: string, options: LayoutOptions = {}): Record<string, unknown> {
   return {
     type: "external_account",
-    audience: gcpAudience(integration),
+    audience,
     subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
     token_url: options.gcpTokenUrl ?? GOOGLE_STS_TOKEN_URL,
     credential_source: { file: tokenPath, format: { type: "text" } },
@@ -106,21 +107,53 @@ export function tokenAudience(integration: Integration): string {
 }
 
 /**
+ * The cloud facts that an identity's credentials name: the role for AWS, and the project
+ * and pool provider for Google Cloud.
+ */
+export type CredentialCloud = { provider: "aws"; roleArn: string } | { provider: "gcp"; projectId: string; audience: string };
+
+/** Returns the cloud facts of an identity of `integration`; the AWS role ARN is `options.awsRoleArn` when given. */
+export function credentialCloud(integration: Integration, identityName: string, options: LayoutOptions = {}): CredentialCloud {
+  if (integration.provider === "aws") return { provider: "aws", roleArn: options.awsRoleArn ?? awsRoleArn(integration, identityName) };
+  return { provider: "gcp", projectId: integration.gcp.projectId, audience: gcpAudience(integration) };
+}
+
+/**
  * The credential layout of one identity for a workload: environment variables and files,
  * with the paths the workload sees. Default paths: {@link DEFAULT_PATHS}.
  */
 export function credentialLayout(integration: Integration, identityName: string, paths: CredentialPaths = DEFAULT_PATHS, options: LayoutOptions = {}): CredentialLayout {
-  if (integration.provider === "aws") {
+  return layoutFor(credentialCloud(integration, identityName, options), paths, options);
+}
+
+/** The credential layout for the cloud facts `cloud`, with the paths the workload sees. */
+export function layoutFor(cloud: CredentialCloud, paths: CredentialPaths = DEFAULT_PATHS, options: LayoutOptions = {}): CredentialLayout {
+  if (cloud.provider === "aws") {
     return {
-      env: { AWS_ROLE_ARN: options.awsRoleArn ?? awsRoleArn(integration, identityName), AWS_WEB_IDENTITY_TOKEN_FILE: paths.awsToken },
+      env: { AWS_ROLE_ARN: cloud.roleArn, AWS_WEB_IDENTITY_TOKEN_FILE: paths.awsToken },
       files: [{ path: paths.awsToken, kind: "token", audience: AWS_AUDIENCE }],
     };
   }
   return {
-    env: { GOOGLE_APPLICATION_CREDENTIALS: paths.gcpCredentialConfig, GOOGLE_CLOUD_PROJECT: integration.gcp.projectId },
+    env: { GOOGLE_APPLICATION_CREDENTIALS: paths.gcpCredentialConfig, GOOGLE_CLOUD_PROJECT: cloud.projectId },
     files: [
-      { path: paths.gcpToken, kind: "token", audience: gcpAudience(integration) },
-      { path: paths.gcpCredentialConfig, kind: "credential-config", content: `${JSON.stringify(gcpCredentialConfig(integration, paths.gcpToken, options), null, 2)}\n` },
+      { path: paths.gcpToken, kind: "token", audience: cloud.audience },
+      { path: paths.gcpCredentialConfig, kind: "credential-config", content: `${JSON.stringify(gcpCredentialConfig(cloud.audience, paths.gcpToken, options), null, 2)}\n` },
     ],
   };
+}
+
+/**
+ * Reads the cloud facts back from a mapping entry of the status file: `AWS_ROLE_ARN` for
+ * AWS, `GOOGLE_CLOUD_PROJECT` and the token file's audience for Google Cloud. Returns
+ * undefined when the entry lacks one of them.
+ */
+export function recordedCloud(provider: Provider, env: Readonly<Record<string, string>>, files: readonly InjectedFile[]): CredentialCloud | undefined {
+  if (provider === "aws") {
+    const roleArn = env.AWS_ROLE_ARN;
+    return roleArn === undefined || roleArn === "" ? undefined : { provider, roleArn };
+  }
+  const projectId = env.GOOGLE_CLOUD_PROJECT;
+  const audience = files.find((file) => file.kind === "token")?.audience;
+  return projectId === undefined || audience === undefined ? undefined : { provider, projectId, audience };
 }

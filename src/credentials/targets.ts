@@ -1,11 +1,11 @@
 import path from "node:path";
 
-import type { ConfigModel, Integration, Provider, Workload } from "../config/model.js";
+import type { ConfigModel, Provider, Workload } from "../config/model.js";
 import { PROVIDERS } from "../config/model.js";
-import { didYouMean } from "../config/suggest.js";
+import { didYouMeanWorkload } from "../config/suggest.js";
 import { IssuerError } from "../issuer/errors.js";
 import type { CredentialLayout, CredentialPaths, LayoutOptions } from "./layout.js";
-import { credentialLayout, credentialPathsIn, tokenAudience } from "./layout.js";
+import { AWS_AUDIENCE, credentialCloud, credentialPathsIn, layoutFor, recordedCloud } from "./layout.js";
 import type { WorkloadMapping } from "./mapping.js";
 
 /** Names of the env files in a credentials folder, one per provider. */
@@ -18,7 +18,13 @@ export interface CredentialTarget {
   workload: Pick<Workload, "project" | "name">;
   provider: Provider;
   identity: string;
-  integration: Integration;
+  /** The name of the identity's integration. */
+  integration: string;
+  /**
+   * True when the integration is invalid or missing in the config, so the credentials
+   * are those that the status file recorded at the last reconcile.
+   */
+  recorded: boolean;
   /** The `aud` of the identity's tokens. */
   audience: string;
   /** Whether the status file marks the identity as installed, so that the credentials work. */
@@ -76,7 +82,7 @@ export function selectTargets(model: ConfigModel, mapping: WorkloadMapping, opti
     try {
       const workload = model.workloads.get(key);
       if (workload === undefined) {
-        throw new IssuerError(`workload ${key} not found in the config${didYouMean(key, model.workloads.keys()) || "; give it as PROJECT/NAME"}`);
+        throw new IssuerError(`workload ${key} not found in the config${didYouMeanWorkload(key, model.workloads.keys()) || "; give it as PROJECT/NAME"}`);
       }
       const folder = perWorkload ? path.join(options.outDir, workload.project, workload.name) : options.outDir;
       targets.push(...workloadTargets(model, mapping, workload, key, folder, options));
@@ -99,7 +105,10 @@ function workloadTargets(model: ConfigModel, mapping: WorkloadMapping, workload:
     if (selection?.identity == null) continue;
     const integrationName = selection.integration ?? model.identities.get(selection.identity)?.integration;
     const integration = integrationName === undefined ? undefined : model.integrations.get(integrationName);
-    if (integration === undefined || integration.provider !== provider) {
+    // While the integration is invalid, the status file still records what the last reconcile installed.
+    const recorded = integration === undefined && mapping.source === "status-file" ? recordedCloud(provider, selection.env, selection.files) : undefined;
+    const cloud = integration?.provider === provider ? credentialCloud(integration, selection.identity, layoutOptions(selection.env, options.layout)) : recorded;
+    if (integrationName === undefined || cloud === undefined) {
       throw new IssuerError(`workload ${key}: the integration of identity ${selection.identity} is missing or invalid in the config; fix it, then write the credentials again`);
     }
     targets.push({
@@ -107,13 +116,14 @@ function workloadTargets(model: ConfigModel, mapping: WorkloadMapping, workload:
       workload: { project: workload.project, name: workload.name },
       provider,
       identity: selection.identity,
-      integration,
-      audience: tokenAudience(integration),
+      integration: integrationName,
+      recorded: integration === undefined,
+      audience: cloud.provider === "aws" ? AWS_AUDIENCE : cloud.audience,
       ready: selection.ready,
       tokenFile: provider === "aws" ? hostPaths.awsToken : hostPaths.gcpToken,
       envFile: path.join(folder, ENV_FILE_NAMES[provider]),
       ...(provider === "gcp" ? { credentialConfigFile: hostPaths.gcpCredentialConfig } : {}),
-      layout: credentialLayout(integration, selection.identity, workloadPaths, layoutOptions(selection.env, options.layout)),
+      layout: layoutFor(cloud, workloadPaths, options.layout),
     });
   }
 

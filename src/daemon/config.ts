@@ -15,6 +15,7 @@ import { LOG_LEVELS } from "../log/logger.js";
 import type { LogLevel } from "../log/logger.js";
 import type { DaemonGithubApp } from "./server-config.js";
 import { readGithubApp, readIssuerKeys, ServerConfigError } from "./server-config.js";
+import { systemErrorCode } from "../fs/error-code.js";
 
 /** Defaults of `wid reconcile`, shared by the command's help and the docs. */
 export const RECONCILE_DEFAULTS = {
@@ -255,7 +256,7 @@ async function webhookSecretOption(file: string | undefined, fromEnvironment: st
   try {
     text = await readFile(path.resolve(cwd, file), "utf8");
   } catch (error) {
-    throw new DaemonConfigError(`--webhook-secret-file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"}); pass a readable file`);
+    throw new DaemonConfigError(`--webhook-secret-file ${file} cannot be read (${systemErrorCode(error) ?? "error"}); pass a readable file`);
   }
   // Files written by editors and secret stores often end with a newline that is not part of the secret.
   const secret = text.replace(/\r?\n$/, "");

@@ -1,6 +1,7 @@
 import { open, readFile, rm } from "node:fs/promises";
 
 import { ExpectedError } from "../errors/expected.js";
+import { systemErrorCode } from "../fs/error-code.js";
 
 /** A lock file that holds the id of the process that owns a work folder. */
 export interface FolderLock {
@@ -41,7 +42,7 @@ export async function acquireFolderLock(lockPath: string, pid = process.pid): Pr
       await handle.close();
       return { path: lockPath, staleOwner, release: () => releaseLock(lockPath, pid) };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      if (systemErrorCode(error) !== "EEXIST") throw error;
     }
     const owner = await readOwner(lockPath);
     if (owner !== null && owner !== pid && isRunning(owner)) throw new FolderLockedError(lockPath, owner);
@@ -63,7 +64,7 @@ function isRunning(pid: number): boolean {
     return true;
   } catch (error) {
     // EPERM: the process exists but belongs to another user.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    return systemErrorCode(error) === "EPERM";
   }
 }
 

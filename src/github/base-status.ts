@@ -33,7 +33,7 @@ export function baseStatusReader(options: { baseSha: string; headSha: string; co
       text = await git.show([`${base}:${repositoryFile}`]);
     } catch {
       // The base branch has no status file yet: nothing was ever applied.
-      return { status: undefined, diagnostics: [] };
+      return { status: undefined, diagnostics: [], missing: true };
     }
     return readStatusText(text, statusFile);
   };
@@ -74,5 +74,5 @@ function withWarning(result: ReadStatusResult, statusFile: string): ReadStatusRe
     message:
       "the base commit is not in this clone, so the status file was read from the pull request's checkout, which the pull request can edit; check out with fetch-depth: 2 to plan against the base branch's status file",
   };
-  return { status: result.status, diagnostics: [...result.diagnostics, warning] };
+  return { ...result, diagnostics: [...result.diagnostics, warning] };
 }

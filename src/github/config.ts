@@ -6,6 +6,7 @@ import type { PullRequestEvent } from "./event.js";
 import { EventPayloadError, readPullRequestEvent } from "./event.js";
 import type { JsonRecord } from "./json.js";
 import { isCommitSha, isRecord, stringAt } from "./json.js";
+import { systemErrorCode } from "../fs/error-code.js";
 
 /** The API of github.com, used when `GITHUB_API_URL` is not set. */
 export const DEFAULT_GITHUB_API_URL = "https://api.github.com";
@@ -143,7 +144,7 @@ async function readEventPayload(eventPath: string | undefined, eventName: string
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    throw new GithubConfigError(`cannot read the event payload at GITHUB_EVENT_PATH ${file}: ${(error as NodeJS.ErrnoException).code ?? "read failed"}`);
+    throw new GithubConfigError(`cannot read the event payload at GITHUB_EVENT_PATH ${file}: ${systemErrorCode(error) ?? "read failed"}`);
   }
   let value: unknown;
   try {
@@ -251,7 +252,7 @@ async function readPrivateKeyFile(file: string): Promise<string> {
   try {
     return await readFile(file, "utf8");
   } catch (error) {
-    throw new GithubConfigError(`cannot read WID_GITHUB_APP_PRIVATE_KEY_FILE ${file}: ${(error as NodeJS.ErrnoException).code ?? "read failed"}`);
+    throw new GithubConfigError(`cannot read WID_GITHUB_APP_PRIVATE_KEY_FILE ${file}: ${systemErrorCode(error) ?? "read failed"}`);
   }
 }
 

@@ -17,7 +17,7 @@ export async function readStatusText(text: string, statusFile: string): Promise<
     await writeFile(target, text, "utf8");
     const result = await readStatusFile(folder, path.basename(statusFile));
     // Diagnostics name the status file as the config has it, not the temporary copy.
-    return { status: result.status, diagnostics: result.diagnostics.map((diagnostic) => ({ ...diagnostic, file: statusFile })) };
+    return { status: result.status, missing: result.missing, diagnostics: result.diagnostics.map((diagnostic) => ({ ...diagnostic, file: statusFile })) };
   } finally {
     await rm(folder, { recursive: true, force: true });
   }

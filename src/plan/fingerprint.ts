@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 
 import type { ConfigModel } from "../config/model.js";
-import { stableStringify } from "../providers/aws/canonical.js";
+import { stableStringify } from "../config/aws-policy/canonical.js";
 import { hashText } from "./hash.js";
 import type { Plan } from "./types.js";
 

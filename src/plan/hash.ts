@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 
 import type { WorkloadIdentity } from "../config/model.js";
-import { canonicalPolicyJson } from "../providers/aws/canonical.js";
+import { canonicalPolicyJson } from "../config/aws-policy/canonical.js";
 
 /**
  * Hashes the permissions of an identity in their canonical form, as `sha256:HEX`. Two

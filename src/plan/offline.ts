@@ -6,16 +6,16 @@ import { permissionsHash } from "./hash.js";
 import { identityNote, invalidIdentityNotes, orphanMessage, planWorkloads, PRUNE_REASON, removalPolicy } from "./semantics.js";
 import type { IdentityNote, IdentityPlanState, IntegrationPlanState, Plan, ResourceChange, ResourceType } from "./types.js";
 import { summarize } from "./types.js";
-import { withUnreadableIdentities } from "./unreadable.js";
+import { statusSelectionInputs } from "./selection-inputs.js";
 
 /**
  * Plans against the status file instead of the cloud: what would be created, changed
  * or deleted if the status file is still true, and what waits for `install: true`. It
  * cannot see drift or resources changed outside wid; `wid plan` without `--offline` can.
- * Identities of files that cannot be read are invalid (see {@link withUnreadableIdentities}).
+ * Identities of files that cannot be read are invalid (see `statusSelectionInputs`).
  */
 export function planOffline(config: ConfigModel, previous: StatusFile | undefined, revision: string | null): Plan {
-  const model = withUnreadableIdentities(config, previous);
+  const { model, isInstalled } = statusSelectionInputs(config, previous);
   const changes: ResourceChange[] = [];
   const pending: ResourceChange[] = [];
   const conflicts: IdentityNote[] = [];
@@ -82,7 +82,6 @@ export function planOffline(config: ConfigModel, previous: StatusFile | undefine
     identities[name] = { state: "orphaned", message: why };
   }
 
-  const isInstalled = (name: string): boolean => (previousIdentities[name]?.installedHash ?? null) !== null;
   const integrations: Record<string, IntegrationPlanState> = {};
   for (const integration of model.integrations.values()) {
     integrations[integration.name] = { provider: integration.provider, state: "unknown", reference: previous?.integrations[integration.name]?.oidcProvider ?? null };

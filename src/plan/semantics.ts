@@ -3,11 +3,12 @@
  * what happens to removed identities, and the workload mapping.
  */
 
-import type { ConfigModel, WorkloadIdentity } from "../config/model.js";
+import type { ConfigModel, InvalidIdentity, WorkloadIdentity } from "../config/model.js";
+import { invalidIdentityCause } from "../config/model.js";
 import { resolveSelections } from "../scope/resolve.js";
 import { buildWorkloadMapping } from "../status/mapping.js";
 import type { IdentityState, StatusFile, WorkloadStatus } from "../status/types.js";
-import { frozenSelections } from "./frozen.js";
+import { frozenSelections, keepFrozenEntries } from "./frozen.js";
 import type { IdentityNote, IdentityPlanState } from "./types.js";
 
 /**
@@ -52,8 +53,10 @@ export function orphanMessage(policy: RemovalPolicy): string {
 export const PRUNE_REASON = "the file was removed and prune is on";
 
 /**
- * Notes for identities whose files are invalid now. Nothing is planned for them: they
- * keep their last installed state until the file is fixed.
+ * Notes for identities that are invalid now, because their own file or their
+ * integration's file has errors. Nothing is planned for them: they keep their last
+ * installed state until the file is fixed. A provider or integration that the file does
+ * not state comes from the previous status, and is unknown (null, "") without one.
  */
 export function invalidIdentityNotes(model: ConfigModel, previous: StatusFile | undefined): { notes: IdentityNote[]; states: Record<string, IdentityPlanState> } {
   const notes: IdentityNote[] = [];
@@ -62,13 +65,18 @@ export function invalidIdentityNotes(model: ConfigModel, previous: StatusFile | 
     const before = previous?.identities[identity.name];
     notes.push({
       identity: identity.name,
-      provider: identity.provider ?? before?.provider ?? "aws",
+      provider: identity.provider ?? before?.provider ?? null,
       integration: identity.integration ?? before?.integration ?? "",
-      message: `${identity.source.file} has errors; the identity keeps its last installed state until the file is fixed`,
+      message: invalidIdentityMessage(identity),
     });
     states[identity.name] = { state: "invalid" };
   }
   return { notes, states };
+}
+
+/** Says why an identity is invalid and that it keeps its last installed state, naming the file to fix. */
+export function invalidIdentityMessage(identity: InvalidIdentity): string {
+  return `${invalidIdentityCause(identity)}; the identity keeps its last installed state until the file is fixed`;
 }
 
 /** Builds a note about an identity of the model. */
@@ -97,7 +105,7 @@ export function planWorkloads(
 ): Record<string, WorkloadStatus> {
   const resolution = resolveSelections(model, { isInstalled, frozen: frozenSelections(model, previous) });
   const descriptions = previousDescriptions(previous);
-  return buildWorkloadMapping(model, resolution, (name) => {
+  const mapping = buildWorkloadMapping(model, resolution, (name) => {
     const planned = identities[name];
     const before = previous?.identities[name];
     return {
@@ -108,6 +116,8 @@ export function planWorkloads(
       awsRoleArn: planned?.observed?.reference.aws?.roleArn ?? before?.aws?.roleArn ?? null,
     };
   });
+  keepFrozenEntries(mapping, resolution, model, previous);
+  return mapping;
 }
 
 /** Collects the description each identity had in the previous mapping, which an invalid file can no longer supply. */

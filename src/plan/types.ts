@@ -72,7 +72,11 @@ export interface ResourceChange {
 /** An identity that the plan leaves alone, and why. */
 export interface IdentityNote {
   identity: string;
-  provider: Provider;
+  /**
+   * Null only for an invalid identity whose document has errors before its provider can
+   * be read, and that no previous status records.
+   */
+  provider: Provider | null;
   integration: string;
   resource?: string;
   message: string;

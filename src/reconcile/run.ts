@@ -192,11 +192,12 @@ async function run(options: ReconcileOptions, logger: Logger): Promise<Reconcile
   // the cloud cannot: installed revisions and the selections of invalid identities.
   // Offline, the previous status replaces the cloud.
   const offline = options.mode === "offline";
-  const [{ status: previous, diagnostics: statusDiagnostics }, sessions] = await Promise.all([
+  const [{ status: previous, diagnostics: statusDiagnostics, missing: statusMissing }, sessions] = await Promise.all([
     readStatusFile(loaded.root, settings.statusFile),
     offline ? new Map<string, IntegrationSession>() : observeIntegrations(model, options.adapters, logger),
   ]);
   result.statusDiagnostics = statusDiagnostics;
+  if (offline && statusMissing) logger.warn({ statusFile: settings.statusFile }, "status file not found; every identity is planned as new, as on a first run");
   result.retryable = [...sessions.values()].some((session) => session.errorKind !== undefined && isTransientKind(session.errorKind));
   logger.debug({ integrations: sessions.size }, "integrations observed");
 

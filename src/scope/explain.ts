@@ -1,7 +1,7 @@
-import type { ConfigModel, Provider, Scope, Workload } from "../config/model.js";
-import { PROVIDERS } from "../config/model.js";
+import type { ConfigModel, InvalidIdentity, Provider, Scope, Workload } from "../config/model.js";
+import { invalidIdentityCause, PROVIDERS } from "../config/model.js";
 import { projectAdmits, WorkloadIndex } from "./available.js";
-import type { InstalledCheck } from "./resolve.js";
+import type { FrozenSelection, InstalledCheck } from "./resolve.js";
 
 /** One identity's evaluation against one workload. */
 export interface CandidateExplanation {
@@ -28,19 +28,24 @@ export interface Explanation {
 /**
  * Explains, for every identity of every provider, whether the workload gets it and
  * why: the project restriction, the tag restriction, the candidate rule, and the
- * selection by byte order of names. Invalid identities are listed with that reason.
+ * selection by byte order of names. Invalid identities are listed with the file to fix,
+ * under every provider when their provider cannot be read.
  *
- * `frozen` contains the workload's previous selections of identities that are invalid now,
- * as `resolveSelections` receives them. Such an identity stays selected, and the valid
- * candidates are shadowed by it. Default: none.
+ * `frozen` contains what the last status recorded for this workload about identities
+ * that are invalid now, as `resolveSelections` receives it. A frozen selection stays
+ * selected, and the valid candidates are shadowed by it. An invalid identity's
+ * `available` and `candidate` flags are those the last status implies: true for a
+ * selected or shadowed one, `available` only for a not installed one, and false when
+ * the last status does not name it for this workload. Default: none.
  */
-export function explainWorkload(model: ConfigModel, workload: Workload, isInstalled: InstalledCheck, frozen: Partial<Record<Provider, string>> = {}): Explanation {
+export function explainWorkload(model: ConfigModel, workload: Workload, isInstalled: InstalledCheck, frozen: Partial<Record<Provider, FrozenSelection>> = {}): Explanation {
   const index = new WorkloadIndex([workload]);
   const providers: Partial<Record<Provider, ProviderExplanation>> = {};
 
   for (const provider of PROVIDERS) {
     const candidates: CandidateExplanation[] = [];
-    const frozenSelection = frozen[provider];
+    const last = frozen[provider];
+    const frozenSelection = last?.selected;
     let selected: string | null = frozenSelection ?? null;
 
     for (const identity of model.identities.values()) {
@@ -58,7 +63,7 @@ export function explainWorkload(model: ConfigModel, workload: Workload, isInstal
         selected = identity.name;
         reasons.push(`candidate (${installed ? "installed" : "install: true"}); selected as the first candidate in byte order of names`);
       } else if (selected === frozenSelection) {
-        reasons.push(`candidate, but shadowed by ${frozenSelection}, which keeps its last selection while its file is invalid`);
+        reasons.push(`candidate, but shadowed by ${frozenSelection}, which keeps its last selection while it is invalid`);
       } else {
         reasons.push(`candidate, but shadowed by ${selected}, which comes first in byte order of names`);
       }
@@ -66,16 +71,34 @@ export function explainWorkload(model: ConfigModel, workload: Workload, isInstal
     }
 
     for (const invalid of model.invalidIdentities.values()) {
-      if (invalid.provider !== provider) continue;
-      const reasons = [`invalid: ${invalid.source.file} has errors, so its scope is unknown; run wid validate`];
-      if (invalid.name === frozenSelection) reasons.push("selected: the last status maps this workload to it, and the mapping is kept until the file is fixed");
-      candidates.push({ identity: invalid.name, available: false, candidate: false, reasons });
+      if (invalid.provider !== undefined && invalid.provider !== provider) continue;
+      candidates.push(explainInvalid(invalid, last));
     }
 
     if (candidates.length > 0) providers[provider] = { selected, candidates };
   }
 
   return { workload: `${workload.project}/${workload.name}`, providers };
+}
+
+/** Explains an invalid identity: why it is invalid, and what the last status recorded for the workload. */
+function explainInvalid(invalid: InvalidIdentity, last: FrozenSelection | undefined): CandidateExplanation {
+  const unknown = invalid.provider === undefined ? "its provider and scope are unknown" : "its scope is unknown";
+  const reasons = [`invalid: ${invalidIdentityCause(invalid)}, so ${invalid.invalidIntegration === undefined ? unknown : "its scope is not evaluated"}; run wid validate`];
+  const until = invalid.invalidIntegration === undefined ? "the file is fixed" : "the integration is fixed";
+  if (invalid.name === last?.selected) {
+    reasons.push(`selected: the last status maps this workload to it, and the mapping is kept until ${until}`);
+    return { identity: invalid.name, available: true, candidate: true, reasons };
+  }
+  if (last?.shadowed?.includes(invalid.name) === true) {
+    reasons.push(`shadowed: the last status lists it as a shadowed candidate for this workload, which is kept until ${until}`);
+    return { identity: invalid.name, available: true, candidate: true, reasons };
+  }
+  if (last?.notInstalled?.includes(invalid.name) === true) {
+    reasons.push(`available, but not a candidate: the last status lists it as matching but not installed for this workload, which is kept until ${until}`);
+    return { identity: invalid.name, available: true, candidate: false, reasons };
+  }
+  return { identity: invalid.name, available: false, candidate: false, reasons };
 }
 
 function describeProjects(scope: Scope, project: string): string {

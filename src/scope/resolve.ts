@@ -1,3 +1,4 @@
+import { compareBytes } from "../text/order.js";
 import type { ConfigModel, Provider } from "../config/model.js";
 import { PROVIDERS } from "../config/model.js";
 import { WorkloadIndex } from "./available.js";
@@ -32,13 +33,26 @@ export interface Resolution {
   identityWorkloads: Map<string, string[]>;
 }
 
+/**
+ * What the last status file recorded, for one workload and provider, about identities
+ * that are invalid now. Their scope cannot be read, so these facts are kept as they were.
+ */
+export interface FrozenSelection {
+  /** The identity the workload used. It stays selected, and valid candidates are shadowed by it. */
+  selected?: string;
+  /** Identities listed as shadowed. They stay listed while the workload has a selection. */
+  shadowed?: readonly string[];
+  /** Identities listed as matching but not installed. They stay listed. */
+  notInstalled?: readonly string[];
+}
+
+/** Frozen facts by workload key `PROJECT/NAME`, then by provider. */
+export type FrozenSelections = ReadonlyMap<string, Partial<Record<Provider, FrozenSelection>>>;
+
 export interface ResolveOptions {
   isInstalled: InstalledCheck;
-  /**
-   * The previous selections of identities that are invalid now, by workload key and
-   * provider, from the last status file. They are kept as they were.
-   */
-  frozen?: ReadonlyMap<string, Partial<Record<Provider, string>>>;
+  /** What the last status file recorded about identities that are invalid now (see {@link FrozenSelection}). Default: nothing. */
+  frozen?: FrozenSelections;
 }
 
 /**
@@ -98,15 +112,23 @@ interface AvailableLists {
   notInstalled: string[];
 }
 
-function selectFor(lists: AvailableLists | undefined, frozen: string | undefined): ProviderSelection | undefined {
+function selectFor(lists: AvailableLists | undefined, frozen: FrozenSelection | undefined): ProviderSelection | undefined {
   const candidates = lists?.candidates ?? [];
-  const notInstalled = lists?.notInstalled ?? [];
-  if (candidates.length === 0 && notInstalled.length === 0 && frozen === undefined) return undefined;
+  const notInstalled = mergeNames(lists?.notInstalled ?? [], frozen?.notInstalled);
+  const kept = frozen?.selected;
+  if (candidates.length === 0 && notInstalled.length === 0 && kept === undefined) return undefined;
 
-  if (frozen !== undefined) {
-    return { selected: frozen, shadowed: candidates, notInstalled, frozen: true };
+  if (kept !== undefined) {
+    return { selected: kept, shadowed: mergeNames(candidates, frozen?.shadowed), notInstalled, frozen: true };
   }
-  return { selected: candidates[0] ?? null, shadowed: candidates.slice(1), notInstalled, frozen: false };
+  const selected = candidates[0] ?? null;
+  return { selected, shadowed: selected === null ? [] : mergeNames(candidates.slice(1), frozen?.shadowed), notInstalled, frozen: false };
+}
+
+/** Merges frozen names into a sorted list of names, keeping byte order and dropping duplicates. */
+function mergeNames(names: string[], frozen: readonly string[] | undefined): string[] {
+  if (frozen === undefined || frozen.length === 0) return names;
+  return [...new Set([...names, ...frozen])].sort(compareBytes);
 }
 
 function appendTo(map: Map<string, string[]>, key: string, value: string): void {

@@ -3,7 +3,7 @@ import type { ConfigModel, Integration, Provider } from "../config/model.js";
 import { awsRoleName } from "../config/names.js";
 import { awsRoleArn, gcpPrincipal, gcpRoleName } from "../credentials/layout.js";
 import { permissionsHash } from "../plan/hash.js";
-import { planWorkloads } from "../plan/semantics.js";
+import { invalidIdentityMessage, planWorkloads } from "../plan/semantics.js";
 import type { IdentityPlanState, Plan } from "../plan/types.js";
 import { withUnreadableIdentities } from "../plan/unreadable.js";
 import type { IdentityReference, ResourceOutcome } from "../providers/types.js";
@@ -94,11 +94,15 @@ export function buildStatus(input: StatusInput): StatusFile {
   // Invalid identities keep their last installed state; their desired permissions cannot be read.
   for (const identity of model.invalidIdentities.values()) {
     const before = previous?.identities[identity.name];
+    const provider = identity.provider ?? before?.provider;
+    // An identity that no status records and whose provider cannot be read has no entry; the plan lists it as invalid.
+    const base = before ?? (provider === undefined ? undefined : emptyEntry(provider, identity.integration ?? ""));
+    if (base === undefined) continue;
     const entry: IdentityStatus = {
-      ...(before ?? emptyEntry(identity.provider ?? "aws", identity.integration ?? "")),
+      ...base,
       file: identity.source.file,
       state: "invalid",
-      message: `${identity.source.file} has errors; the identity keeps its last installed state until the file is fixed`,
+      message: invalidIdentityMessage(identity),
       desiredHash: null,
       workloads: [],
     };
@@ -110,8 +114,10 @@ export function buildStatus(input: StatusInput): StatusFile {
   for (const [name, planned] of Object.entries(plan.identities)) {
     if (model.identities.has(name) || model.invalidIdentities.has(name) || planned.state !== "orphaned") continue;
     const before = previous?.identities[name];
+    const provider = before?.provider ?? providerOf(plan, planned);
+    if (provider === undefined) continue;
     identities[name] = {
-      ...(before ?? emptyEntry(providerOf(plan, planned), planned.integration ?? "")),
+      ...(before ?? emptyEntry(provider, planned.integration ?? "")),
       file: null,
       state: "orphaned",
       ...(planned.message !== undefined ? { message: planned.message } : {}),
@@ -205,8 +211,9 @@ function groupOutcomes(outcomes: readonly ResourceOutcome[]): Map<string, Resour
   return groups;
 }
 
-function providerOf(plan: Plan, planned: IdentityPlanState): Provider {
-  return (planned.integration === undefined ? undefined : plan.integrations[planned.integration]?.provider) ?? "aws";
+/** Returns the provider of a planned identity's integration, or undefined when the plan does not name one. */
+function providerOf(plan: Plan, planned: IdentityPlanState): Provider | undefined {
+  return planned.integration === undefined ? undefined : plan.integrations[planned.integration]?.provider;
 }
 
 function emptyEntry(provider: Provider, integration: string): IdentityStatus {

@@ -7,6 +7,7 @@ import type { Diagnostic } from "../config/diagnostics.js";
 import { FindingSink } from "../config/diagnostics.js";
 import { schemas } from "../config/schema.js";
 import { rejectLinks, writeFileAtomic } from "../fs/atomic-write.js";
+import { systemErrorCode } from "../fs/error-code.js";
 import { orderByStatusSchema } from "./order.js";
 import type { StatusFile } from "./types.js";
 
@@ -15,6 +16,8 @@ const HEADER = "# Written by wid; do not edit. wid rewrites this file when the s
 export interface ReadStatusResult {
   status: StatusFile | undefined;
   diagnostics: Diagnostic[];
+  /** True when no file exists at the path, as before the first reconcile. */
+  missing: boolean;
 }
 
 /**
@@ -27,26 +30,36 @@ export async function readStatusFile(root: string, statusFile: string): Promise<
   try {
     text = await readFile(path.join(root, statusFile), "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { status: undefined, diagnostics: [] };
+    if (systemErrorCode(error) === "ENOENT") return { status: undefined, diagnostics: [], missing: true };
     throw error;
   }
 
   const warn = (message: string): ReadStatusResult => ({
     status: undefined,
+    missing: false,
     diagnostics: [{ file: statusFile, line: 1, column: 1, severity: "warning", code: "status-invalid", message }],
   });
   let value: unknown;
   try {
     value = parse(text, { schema: "core", uniqueKeys: true, maxAliasCount: 0 });
   } catch (error) {
-    return warn(`status file is not valid YAML (${(error as Error).message.split("\n")[0] ?? ""}); it is ignored and rewritten on the next reconcile`);
+    const reason = error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
+    return warn(`status file is not valid YAML (${reason}); it is ignored and rewritten on the next reconcile`);
   }
   const sink = new FindingSink();
-  if (!schemas().validate("Status", value, sink, () => undefined)) {
+  if (!isStatusFile(value, sink)) {
     const first = sink.findings[0];
     return warn(`status file does not match the status schema (${first?.message ?? "invalid"}); it is ignored and rewritten on the next reconcile`);
   }
-  return { status: value as StatusFile, diagnostics: [] };
+  return { status: value, diagnostics: [], missing: false };
+}
+
+/**
+ * Checks a parsed status file against the status schema, recording problems in `sink`.
+ * The schema describes every field of {@link StatusFile}, so a value it accepts has that type.
+ */
+function isStatusFile(value: unknown, sink: FindingSink): value is StatusFile {
+  return schemas().validate("Status", value, sink, () => undefined);
 }
 
 /**

@@ -37,10 +37,10 @@ export function integrationStatuses(model: ConfigModel, previous: StatusFile | u
       statuses[integration.name] = { provider, state: "not-installed", installed: false, oidcProvider: null };
     }
   }
-  for (const name of model.invalidIntegrations) {
+  for (const [name, file] of model.invalidIntegrations) {
     const before = previous?.integrations[name];
     // A new integration with errors has no provider to report; its diagnostics name it instead.
-    if (before !== undefined) statuses[name] = { ...before, state: "invalid", message: "the Integration document has errors; its resources are left as they are until it is fixed" };
+    if (before !== undefined) statuses[name] = { ...before, state: "invalid", message: `${file} has errors; the integration's resources are left as they are until it is fixed` };
   }
   return statuses;
 }

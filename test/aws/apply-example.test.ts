@@ -5,7 +5,7 @@ import { GetOpenIDConnectProviderCommand, GetRoleCommand, GetRolePolicyCommand, 
 import type { IAMClient } from "@aws-sdk/client-iam";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
-import { canonicalPolicyJson } from "../../src/providers/aws/canonical.js";
+import { canonicalPolicyJson } from "../../src/config/aws-policy/canonical.js";
 import type { AwsProxy } from "../support/aws-proxy.js";
 import { iamTotals, startAwsProxy } from "../support/aws-proxy.js";
 import { runCli } from "../support/cli.js";

@@ -56,6 +56,8 @@ describe.skipIf(!availability.run)(`partial failures and IAM limits ${availabili
     );
     expect(failed.stdout).toContain("created   role/wid-beta (beta)");
     expect(failed.stdout).toContain("Apply failed: 6 created, 0 updated, 0 deleted, 0 unchanged, 1 failed.");
+    expect(failed.stdout).toContain("Failed identities: beta (aws-prod).");
+    expect(failed.stdout).not.toContain("Failed integrations:");
 
     const status = await readStatus(repo);
     expect(status.identities.beta?.state).toBe("failed");
@@ -83,6 +85,7 @@ describe.skipIf(!availability.run)(`partial failures and IAM limits ${availabili
     expect(applied.stdout).toContain("failed    oidc-provider/oidc.example.com");
     expect(applied.stdout).toContain("sts:GetCallerIdentity (integration aws-prod) failed: AccessDenied");
     expect(applied.stdout).toContain("Apply failed: 0 created, 0 updated, 0 deleted, 0 unchanged, 7 failed.");
+    expect(applied.stdout).toContain("Failed integrations: aws-prod.");
     expect((await readStatus(repo)).integrations["aws-prod"]?.state).toBe("failed");
   });
 

@@ -52,7 +52,7 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
   {
     name: "broken YAML syntax",
     files: { "identities/broken.yaml": "apiVersion: wid/v1\nkind: WorkloadIdentity\nmetadata:\n  name: [broken\nspec: {}\n" },
-    expected: { file: "identities/broken.yaml", line: 5, column: 1, code: "yaml-syntax", message: "invalid YAML" },
+    expected: { file: "identities/broken.yaml", line: 4, column: 9, code: "yaml-syntax", message: "unclosed flow sequence: this [ has no matching ]; close it with ]" },
   },
   {
     name: "duplicate key in a policy Condition",

@@ -69,7 +69,7 @@ describe("example repository", () => {
     const result = await runCli(["plan", ".", "--offline", "--format", "json"], { cwd: root });
 
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe("");
+    expect(result.stderr).toBe("wid: note: status file .wid/status.yaml not found, so every identity is planned as new, as on a first run\n");
     expectNoHostPaths(result.stdout);
     await expect(result.stdout).toMatchFileSnapshot("fixtures/example-plan-offline.json");
   });

@@ -71,12 +71,12 @@ describe("explainWorkload", () => {
   });
 
   it("keeps the frozen selection of an invalid identity", () => {
-    const frozen = explainWorkload(model, api, () => false, { gcp: "gcp-broken" });
+    const frozen = explainWorkload(model, api, () => false, { gcp: { selected: "gcp-broken" } });
     const reasons = Object.fromEntries((frozen.providers.gcp?.candidates ?? []).map((candidate) => [candidate.identity, candidate.reasons]));
 
     expect(frozen.providers.gcp?.selected).toBe("gcp-broken");
     expect(frozen.providers.aws?.selected).toBe("aws-1");
-    expect(reasons["gcp-uploads"]?.[2]).toBe("candidate, but shadowed by gcp-broken, which keeps its last selection while its file is invalid");
+    expect(reasons["gcp-uploads"]?.[2]).toBe("candidate, but shadowed by gcp-broken, which keeps its last selection while it is invalid");
     expect(reasons["gcp-broken"]?.[1]).toBe("selected: the last status maps this workload to it, and the mapping is kept until the file is fixed");
   });
 

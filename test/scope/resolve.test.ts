@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { compareBytes } from "../../src/text/order.js";
 import type { ConfigModel, Provider, Workload, WorkloadIdentity } from "../../src/config/model.js";
 import { PROVIDERS, workloadKey } from "../../src/config/model.js";
-import type { ProviderSelection } from "../../src/scope/resolve.js";
+import type { FrozenSelection, ProviderSelection } from "../../src/scope/resolve.js";
 import { resolveSelections } from "../../src/scope/resolve.js";
 import { identity, modelOf, workload } from "../support/model.js";
 
@@ -21,8 +21,8 @@ interface ScopeCase {
   workloads: Workload[];
   /** Identities installed in the cloud, as the status file records them. */
   installed?: string[];
-  /** Previous selections of identities that are invalid now. */
-  frozen?: Record<string, Partial<Record<Provider, string>>>;
+  /** What the last status recorded about identities that are invalid now. */
+  frozen?: Record<string, Partial<Record<Provider, FrozenSelection>>>;
   invalid?: string[];
   /** Per workload key, per provider; a workload or provider left out must have no selection. */
   expected: Record<string, Partial<Record<Provider, Expected>>>;
@@ -130,7 +130,7 @@ const cases: ScopeCase[] = [
     identities: [identity("aws-b", { projects: "*" })],
     workloads: [workload("shop/api"), workload("blog/api")],
     invalid: ["aws-a"],
-    frozen: { "shop/api": { aws: "aws-a" } },
+    frozen: { "shop/api": { aws: { selected: "aws-a" } } },
     expected: { "blog/api": { aws: { selected: "aws-b" } }, "shop/api": { aws: { selected: "aws-a", shadowed: ["aws-b"], frozen: true } } },
   },
   {
@@ -138,8 +138,27 @@ const cases: ScopeCase[] = [
     identities: [],
     workloads: [workload("shop/api")],
     invalid: ["gcp-a"],
-    frozen: { "shop/api": { gcp: "gcp-a" } },
+    frozen: { "shop/api": { gcp: { selected: "gcp-a" } } },
     expected: { "shop/api": { gcp: { selected: "gcp-a", frozen: true } } },
+  },
+  {
+    name: "frozen shadowed and not installed names",
+    identities: [identity("aws-b", { projects: "*" }), identity("aws-d", { projects: "*", install: false })],
+    workloads: [workload("shop/api"), workload("blog/api")],
+    invalid: ["aws-a", "aws-c", "aws-e"],
+    frozen: { "shop/api": { aws: { shadowed: ["aws-c", "aws-a"], notInstalled: ["aws-e"] } } },
+    expected: {
+      "blog/api": { aws: { selected: "aws-b", notInstalled: ["aws-d"] } },
+      "shop/api": { aws: { selected: "aws-b", shadowed: ["aws-a", "aws-c"], notInstalled: ["aws-d", "aws-e"] } },
+    },
+  },
+  {
+    name: "frozen not installed name alone",
+    identities: [],
+    workloads: [workload("shop/api")],
+    invalid: ["aws-a"],
+    frozen: { "shop/api": { aws: { notInstalled: ["aws-a"] } } },
+    expected: { "shop/api": { aws: { selected: null, notInstalled: ["aws-a"] } } },
   },
 ];
 

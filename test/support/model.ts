@@ -45,7 +45,7 @@ export function modelOf(parts: { identities?: readonly WorkloadIdentity[]; workl
     ]),
     identities: sorted((parts.identities ?? []).map((item) => [item.name, item])),
     invalidIdentities: sorted((parts.invalid ?? []).map((item) => [item.name, item])),
-    invalidIntegrations: new Set(),
+    invalidIntegrations: new Map(),
     workloads: sorted((parts.workloads ?? []).map((item) => [workloadKey(item), item])),
     unreadableFiles: [],
     filesWithErrors: [],

@@ -63,6 +63,12 @@ export function registerCredentials(program: Command): void {
         const { targets, warnings } = selectTargets(model, mapping, targetOptions(options));
         for (const warning of warnings) logger.warn({ detail: warning }, "workload skipped");
         if (targets.length === 0) throw new CliError("no workload has an identity; run wid explain --workload PROJECT/NAME to see why");
+        for (const target of targets.filter((entry) => entry.recorded)) {
+          logger.warn(
+            { workload: target.workloadKey, provider: target.provider, identity: target.identity, integration: target.integration },
+            "integration is invalid or missing; the credentials use the mapping of the last reconcile, run wid validate",
+          );
+        }
         if (mapping.source === "config") {
           logger.warn({ statusFile: settings.statusFile }, "status file not found; the mapping is computed from the config and cannot tell whether identities are installed");
         } else {

@@ -1,13 +1,13 @@
 import type { Command } from "commander";
 
 import { loadConfig } from "../../config/load.js";
-import { frozenSelections } from "../../plan/frozen.js";
+import { statusSelectionInputs } from "../../plan/selection-inputs.js";
 import { explainWorkload } from "../../scope/explain.js";
 import type { Explanation } from "../../scope/explain.js";
 import { readStatusFile } from "../../status/file.js";
 import { CliError, EXIT } from "../errors.js";
 import { configDirectory, formatOption } from "../options.js";
-import { didYouMean } from "../../config/suggest.js";
+import { didYouMeanWorkload } from "../../config/suggest.js";
 
 export function registerExplain(program: Command): void {
   program
@@ -21,14 +21,13 @@ export function registerExplain(program: Command): void {
       const { model } = await loadConfig(root);
       const workload = model.workloads.get(options.workload);
       if (workload === undefined) {
-        throw new CliError(`workload ${options.workload} not found; give it as PROJECT/NAME${didYouMean(options.workload, model.workloads.keys())}`);
+        throw new CliError(`workload ${options.workload} not found; give it as PROJECT/NAME${didYouMeanWorkload(options.workload, model.workloads.keys())}`);
       }
 
-      // Installed state comes from the status file, as in an offline plan.
+      // Selection inputs come from the status file, exactly as in an offline plan.
       const status = model.settings === undefined ? undefined : (await readStatusFile(root, model.settings.statusFile)).status;
-      const isInstalled = (name: string): boolean => (status?.identities[name]?.installedHash ?? null) !== null;
-      const frozen = frozenSelections(model, status).get(options.workload) ?? {};
-      const explanation = explainWorkload(model, workload, isInstalled, frozen);
+      const inputs = statusSelectionInputs(model, status);
+      const explanation = explainWorkload(inputs.model, workload, inputs.isInstalled, inputs.frozen.get(options.workload) ?? {});
 
       console.log(options.format === "json" ? JSON.stringify(explanation, null, 2) : formatExplanation(explanation));
       process.exitCode = EXIT.ok;

@@ -50,13 +50,17 @@ export function registerPlan(program: Command): void {
       let plan: Plan;
       let statusFile: string;
       let configErrors: boolean;
+      let statusMissing = false;
       if (options.offline === true) {
         const loaded = await loadConfig(root);
         for (const diagnostic of loaded.diagnostics) console.error(formatDiagnostic(diagnostic, display));
         const settings = loaded.model.settings;
         if (settings === undefined) throw new CliError(noSettingsMessage(hasErrors(loaded.diagnostics), loaded.diagnostics.length));
-        const { status, diagnostics } = await readStatusFile(root, settings.statusFile);
+        const { status, diagnostics, missing } = await readStatusFile(root, settings.statusFile);
         for (const diagnostic of diagnostics) console.error(formatDiagnostic(diagnostic, display));
+        statusMissing = missing;
+        // The text output states this in its first line; JSON and GitHub output have no place for it.
+        if (missing && options.format !== "text") console.error(`wid: note: ${missingStatusMessage(settings.statusFile)}`);
         plan = planOffline(loaded.model, status, await localConfigRevision(root, settings.statusFile, gitEnvironment));
         statusFile = settings.statusFile;
         configErrors = hasErrors(loaded.diagnostics);
@@ -73,7 +77,7 @@ export function registerPlan(program: Command): void {
 
       if (options.format === "json") console.log(JSON.stringify(plan, null, 2));
       else if (options.format === "github") console.log(formatPlanGithub(plan));
-      else console.log(formatPlanText(plan, { statusFile }));
+      else console.log(formatPlanText(plan, { statusFile, statusMissing }));
 
       // Valid identities are planned even when others are invalid or an integration failed, but the exit code reports it.
       const failed = configErrors || plan.failedIntegrations.length > 0 || plan.invalid.length > 0;
@@ -81,6 +85,10 @@ export function registerPlan(program: Command): void {
       else if (plan.changes.length > 0) process.exitCode = EXIT.changes;
       else process.exitCode = EXIT.ok;
     });
+}
+
+function missingStatusMessage(statusFile: string): string {
+  return `status file ${statusFile} not found, so every identity is planned as new, as on a first run`;
 }
 
 function noSettingsMessage(errors: boolean, count: number): string {

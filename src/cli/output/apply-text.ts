@@ -12,7 +12,8 @@ export interface ApplyContext {
 /**
  * Renders an apply for a terminal: each resource's outcome grouped by integration,
  * failures with their message, the plan's pending installs, conflicts, orphans and
- * failed or unsupported integrations, then the summary line.
+ * failed or unsupported integrations, then the summary line and the names of the
+ * integrations and identities that failed.
  */
 export function formatApplyText(report: ApplyReport, context: ApplyContext): string {
   const lines: string[] = [];
@@ -36,6 +37,8 @@ export function formatApplyText(report: ApplyReport, context: ApplyContext): str
   const { created, updated, deleted, unchanged, failed } = report.summary;
   const verdict = failed > 0 || report.failedIntegrations.length > 0 ? "Apply failed" : "Apply complete";
   lines.push("", `${verdict}: ${created} created, ${updated} updated, ${deleted} deleted, ${unchanged} unchanged, ${failed} failed.`);
+  if (report.failed.integrations.length > 0) lines.push(`Failed integrations: ${report.failed.integrations.join(", ")}.`);
+  if (report.failed.identities.length > 0) lines.push(`Failed identities: ${report.failed.identities.map((entry) => `${entry.identity} (${entry.integration})`).join(", ")}.`);
   if (context.statusFile !== undefined) lines.push(context.statusWritten ? `Status file ${context.statusFile} written.` : `Status file ${context.statusFile} unchanged.`);
   return lines.join("\n");
 }
@@ -45,6 +48,7 @@ export function applyJson(report: ApplyReport, context: ApplyContext, outcome: s
   return {
     outcome,
     summary: report.summary,
+    failed: report.failed,
     outcomes: report.outcomes,
     failedIntegrations: report.failedIntegrations,
     skippedIntegrations: context.plan.skippedIntegrations,

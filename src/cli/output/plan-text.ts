@@ -1,15 +1,21 @@
+import { formatReadiness, workloadReadiness } from "../../plan/readiness.js";
 import type { Plan, ResourceChange } from "../../plan/types.js";
 
 const SYMBOL: Record<ResourceChange["action"], string> = { create: "+", update: "~", delete: "-" };
 
 /**
- * Renders a plan for a terminal: changes, pending installs, conflicts, orphans,
+ * Renders a plan for a terminal: what it was compared with (the cloud, the status file,
+ * or, with `statusMissing`, nothing), then changes, pending installs, conflicts, orphans,
  * invalid identities and the workload mapping, ending with the summary line
  * `Plan: N to create, N to update, N to delete.`
  */
-export function formatPlanText(plan: Plan, options: { statusFile?: string } = {}): string {
+export function formatPlanText(plan: Plan, options: { statusFile?: string; statusMissing?: boolean } = {}): string {
   const lines: string[] = [];
-  if (plan.mode === "offline") {
+  if (plan.mode === "offline" && options.statusMissing === true) {
+    lines.push(
+      `Offline plan: status file ${options.statusFile ?? ""} not found, so every identity is planned as new, as on a first run. The cloud was not read; resources that already exist there are not visible.`,
+    );
+  } else if (plan.mode === "offline") {
     lines.push(`Offline plan: compared with ${options.statusFile ?? "the status file"}, not with the cloud; drift is not visible.`);
   } else {
     const read = Object.entries(plan.integrations).filter(([, state]) => state.account !== undefined);
@@ -60,16 +66,21 @@ export function formatChange(change: ResourceChange): string {
   return lines.join("\n");
 }
 
+/**
+ * Lists each workload's identity per provider with its readiness: `ready` (works now),
+ * `ready after apply`, or `not ready: REASON`.
+ */
 function formatWorkloads(plan: Plan): string[] {
   const lines: string[] = [];
   for (const [key, entry] of Object.entries(plan.workloads)) {
     const parts: string[] = [];
     for (const [provider, status] of Object.entries(entry)) {
+      const readiness = formatReadiness(workloadReadiness(plan, status));
       if (status.identity === null) {
-        parts.push(`${provider}: none (matching but not installed: ${status.notInstalled.join(", ")})`);
+        parts.push(`${provider}: none (${readiness})`);
         continue;
       }
-      const extras = [status.ready ? "ready" : "not ready"];
+      const extras = [readiness];
       if (status.shadowed.length > 0) extras.push(`shadows ${status.shadowed.join(", ")}`);
       if (status.notInstalled.length > 0) extras.push(`not installed: ${status.notInstalled.join(", ")}`);
       parts.push(`${provider}: ${status.identity} (${extras.join("; ")})`);

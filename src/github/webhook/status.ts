@@ -13,7 +13,7 @@ export function branchStatusReader(host: GitHost, branch: string, configPath: st
   return async (_root, statusFile) => {
     const file = configPath === "" ? statusFile : path.posix.join(configPath, statusFile);
     const content = await host.getFileAtRef(file, branch);
-    if (content === null) return { status: undefined, diagnostics: [] };
+    if (content === null) return { status: undefined, diagnostics: [], missing: true };
     return readStatusText(content.toString("utf8"), statusFile);
   };
 }

@@ -10,7 +10,7 @@ import type {
   IntegrationComparison,
   IntegrationResourcesComparison,
 } from "../types.js";
-import { canonicalPolicyJson } from "./canonical.js";
+import { canonicalPolicyJson } from "../../config/aws-policy/canonical.js";
 import type { DecodedDocument } from "./decode.js";
 import type { DesiredRole } from "./desired.js";
 import { desiredOidcProvider, desiredRole } from "./desired.js";

@@ -7,7 +7,7 @@ import { compareBytes } from "../../text/order.js";
 import type { AwsIntegration } from "../../config/model.js";
 import { hashText } from "../../plan/hash.js";
 import { CloudError } from "../types.js";
-import { stableStringify } from "./canonical.js";
+import { stableStringify } from "../../config/aws-policy/canonical.js";
 import type { AwsClients } from "./client.js";
 import type { DecodedDocument } from "./decode.js";
 import { decodePolicyDocument } from "./decode.js";

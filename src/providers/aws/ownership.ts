@@ -1,5 +1,5 @@
 import type { IssuerMatch } from "../ownership.js";
-import { canonicalPolicy } from "./canonical.js";
+import { canonicalPolicy } from "../../config/aws-policy/canonical.js";
 import { ISSUER_TAG } from "./tags.js";
 import type { ObservedRole } from "./types.js";
 

@@ -1,6 +1,6 @@
 import type { StatementDiff } from "../../plan/types.js";
-import type { CanonicalStatement, CanonicalValue } from "./canonical.js";
-import { canonicalPolicy, canonicalStatementJson, stableStringify } from "./canonical.js";
+import type { CanonicalStatement, CanonicalValue } from "../../config/aws-policy/canonical.js";
+import { canonicalPolicy, canonicalStatementJson, stableStringify } from "../../config/aws-policy/canonical.js";
 
 interface IndexedStatement {
   index: number;

@@ -1,0 +1,34 @@
+import path from "node:path";
+
+import { describe, expect, it } from "vitest";
+
+import { didYouMeanWorkload } from "../../src/config/suggest.js";
+import { runCli } from "../support/cli.js";
+
+const EXAMPLE = path.resolve(import.meta.dirname, "../../examples/config-repo");
+const KEYS = ["shop/api", "shop/storefront", "billing/api", "platform/audit-collector"];
+
+describe("didYouMeanWorkload", () => {
+  it.each([
+    ["a bare name in one project", "storefront", '; did you mean "shop/storefront"?'],
+    ["a bare name in two projects", "api", '; did you mean one of "shop/api", "billing/api"?'],
+    ["a typo of the whole key", "shop/storefrnt", '; did you mean "shop/storefront"?'],
+    ["a wrong project", "checkout/storefront", '; did you mean "shop/storefront"?'],
+    ["a typo of a bare name", "storefrnt", '; did you mean "shop/storefront"?'],
+    ["a name in another case", "Audit-Collector", '; did you mean "platform/audit-collector"?'],
+    ["nothing close", "queue", ""],
+  ])("suggests for %s", (_, input, expected) => {
+    expect(didYouMeanWorkload(input, KEYS)).toBe(expected);
+  });
+
+  it("lists at most five workloads", () => {
+    const keys = ["a", "b", "c", "d", "e", "f", "g"].map((project) => `${project}/api`);
+    expect(didYouMeanWorkload("api", keys)).toBe('; did you mean one of "a/api", "b/api", "c/api", "d/api", "e/api" (and 2 more)?');
+  });
+
+  it("suggests the full key in wid explain", async () => {
+    const result = await runCli(["explain", EXAMPLE, "--workload", "storefront"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('workload storefront not found; give it as PROJECT/NAME; did you mean "shop/storefront"?');
+  });
+});
