@@ -99,6 +99,8 @@ export interface PlanOutcome {
   plan: Plan | undefined;
   /** The reason the planner gave for planning offline; undefined keeps the check's reason. */
   offlineReason?: string;
+  /** Whether the status file did not exist, so an offline plan treats every identity as new. */
+  statusMissing?: boolean;
 }
 
 /** Reads the status file; the default reads it from the config folder. */
@@ -113,13 +115,14 @@ export async function loadAndPlan(root: string, planner: Planner, revision: stri
   const settings = loaded.model.settings;
   if (settings === undefined) return { model: loaded.model, diagnostics: loaded.diagnostics, statusFile: null, plan: undefined };
 
-  const { status, diagnostics: statusDiagnostics } = await readStatus(loaded.root, settings.statusFile);
+  const { status, diagnostics: statusDiagnostics, missing } = await readStatus(loaded.root, settings.statusFile);
   const planned = await planner({ root: loaded.root, model: loaded.model, status, statusFile: settings.statusFile, revision });
   return {
     model: loaded.model,
     diagnostics: [...loaded.diagnostics, ...statusDiagnostics],
     statusFile: settings.statusFile,
     plan: planned.plan,
+    statusMissing: missing,
     ...(planned.offlineReason !== undefined ? { offlineReason: planned.offlineReason } : {}),
   };
 }

@@ -32,7 +32,7 @@ export function buildSummaryBlocks(outcome: PlanOutcome, context: SummaryContext
   if (plan === undefined) {
     blocks.push(markdown("**No plan:** the config has no valid `Settings` document, so wid cannot plan it. Fix the errors annotated on their lines, or add a `Settings` document with `spec.issuer`."));
   } else {
-    blocks.push(markdown(...modeNote(plan, outcome.statusFile, context.offlineReason)));
+    blocks.push(markdown(...modeNote(plan, outcome.statusFile, context.offlineReason, outcome.statusMissing === true)));
   }
   if (outcome.diagnostics.length > 0) {
     const invalidNote = errors > 0 ? " Identities with errors keep their last installed state until their files are fixed." : "";
@@ -82,7 +82,7 @@ export function buildTextBlocks(outcome: PlanOutcome, pathPrefix: string): Markd
   return blocks;
 }
 
-function modeNote(plan: Plan, statusFile: string | null, offlineReason: string | null): string[] {
+function modeNote(plan: Plan, statusFile: string | null, offlineReason: string | null, statusMissing: boolean): string[] {
   const file = statusFile !== null ? inlineCode(statusFile) : "the status file";
   if (plan.mode === "online") {
     const online = `Planned against the cloud${plan.revision !== null ? ` for commit ${inlineCode(plan.revision)}` : ""}.`;
@@ -93,8 +93,9 @@ function modeNote(plan: Plan, statusFile: string | null, offlineReason: string |
     return [online, "", `> **Partly offline:** compared with ${file}, not with the cloud: ${list}. Drift in ${those} is not visible here.`];
   }
   const reason = offlineReason !== null ? `, because ${escapeMarkdown(offlineReason)}` : "";
+  const missing = statusMissing ? ` ${file} does not exist yet, so every identity is planned as new, including any that already exist in the cloud.` : "";
   return [
-    `> **Offline plan:** compared with ${file}, not with the cloud${reason}. ` +
+    `> **Offline plan:** compared with ${file}, not with the cloud${reason}.${missing} ` +
       "Drift and changes made outside wid are not visible here; wid reads the cloud again before it applies anything.",
   ];
 }

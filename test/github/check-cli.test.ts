@@ -151,6 +151,16 @@ describe("wid github check", () => {
     expect(updateBody(1).output.summary).toContain("because the check was run with --offline");
   });
 
+  it("says when the status file is missing", async () => {
+    const files = exampleFiles();
+    const repository = openPullRequest(files, withShopAssetsDelete(files));
+
+    const result = await runCheck(repository);
+
+    expect(result.code).toBe(0);
+    expect(updateBody(0).output.summary).toContain("`.wid/status.yaml` does not exist yet, so every identity is planned as new");
+  });
+
   it("rejects --offline with --online", async () => {
     const base = await baseWithStatus();
     const repository = openPullRequest(base, base);
