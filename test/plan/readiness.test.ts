@@ -67,6 +67,13 @@ describe("workload readiness", () => {
     expect(formatReadiness(readiness)).toBe("not ready: the identity is in state conflict: the role exists and wid does not own it");
   });
 
+  it("is unknown when the integration could not be read", () => {
+    const plan = emptyPlan({ "aws-shop-assets": { state: "failed", message: "integration aws-prod could not be read: timed out", integration: "aws-prod" } });
+    plan.integrations["aws-prod"] = { provider: "aws", state: "failed", reference: null, message: "timed out" };
+    const readiness = workloadReadiness(plan, selection("aws-shop-assets", false));
+    expect(formatReadiness(readiness)).toBe("unknown: integration aws-prod could not be read");
+  });
+
   it("says when no identity matches", () => {
     const readiness = workloadReadiness(emptyPlan({}), selection(null, false));
     expect(formatReadiness(readiness)).toBe("not ready: no identity matches");
