@@ -71,6 +71,16 @@ export function didYouMeanWorkload(input: string, keys: Iterable<string>): strin
   return closeName === undefined ? "" : formatSuggestions(all.filter((key) => workloadName(key) === closeName));
 }
 
+/**
+ * Returns the message for a workload key that the config does not have: the closest
+ * workloads, or a reminder of the `PROJECT/NAME` form when the input lacks it.
+ */
+export function workloadNotFoundMessage(input: string, keys: Iterable<string>): string {
+  const suggestion = didYouMeanWorkload(input, keys);
+  const form = suggestion === "" && !input.includes("/") ? "; give it as PROJECT/NAME" : "";
+  return `workload ${input} not found in the config${suggestion}${form}`;
+}
+
 function workloadName(key: string): string {
   return key.slice(key.lastIndexOf("/") + 1);
 }

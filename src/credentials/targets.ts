@@ -2,7 +2,7 @@ import path from "node:path";
 
 import type { ConfigModel, Provider, Workload } from "../config/model.js";
 import { PROVIDERS } from "../config/model.js";
-import { didYouMeanWorkload } from "../config/suggest.js";
+import { workloadNotFoundMessage } from "../config/suggest.js";
 import { IssuerError } from "../issuer/errors.js";
 import type { CredentialLayout, CredentialPaths, LayoutOptions } from "./layout.js";
 import { AWS_AUDIENCE, credentialCloud, credentialPathsIn, layoutFor, recordedCloud } from "./layout.js";
@@ -82,7 +82,7 @@ export function selectTargets(model: ConfigModel, mapping: WorkloadMapping, opti
     try {
       const workload = model.workloads.get(key);
       if (workload === undefined) {
-        throw new IssuerError(`workload ${key} not found in the config${didYouMeanWorkload(key, model.workloads.keys()) || "; give it as PROJECT/NAME"}`);
+        throw new IssuerError(workloadNotFoundMessage(key, model.workloads.keys()));
       }
       const folder = perWorkload ? path.join(options.outDir, workload.project, workload.name) : options.outDir;
       targets.push(...workloadTargets(model, mapping, workload, key, folder, options));

@@ -243,7 +243,7 @@ describe("explain --format json", () => {
 
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toBe('wid: error: workload shop/apj not found; give it as PROJECT/NAME; did you mean "shop/api"?\n');
+    expect(result.stderr).toBe('wid: error: workload shop/apj not found in the config; did you mean "shop/api"?\n');
   });
 
   it("agrees with the plan on a frozen selection", async () => {

@@ -2,7 +2,7 @@ import path from "node:path";
 
 import { describe, expect, it } from "vitest";
 
-import { didYouMeanWorkload } from "../../src/config/suggest.js";
+import { didYouMeanWorkload, workloadNotFoundMessage } from "../../src/config/suggest.js";
 import { runCli } from "../support/cli.js";
 
 const EXAMPLE = path.resolve(import.meta.dirname, "../../examples/config-repo");
@@ -26,9 +26,17 @@ describe("didYouMeanWorkload", () => {
     expect(didYouMeanWorkload("api", keys)).toBe('; did you mean one of "a/api", "b/api", "c/api", "d/api", "e/api" (and 2 more)?');
   });
 
+  it.each([
+    ["shop/apii", 'workload shop/apii not found in the config; did you mean "shop/api"?'],
+    ["queue", "workload queue not found in the config; give it as PROJECT/NAME"],
+    ["shop/queue", "workload shop/queue not found in the config"],
+  ])("words the message for %s", (input, expected) => {
+    expect(workloadNotFoundMessage(input, KEYS)).toBe(expected);
+  });
+
   it("suggests the full key in wid explain", async () => {
     const result = await runCli(["explain", EXAMPLE, "--workload", "storefront"]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('workload storefront not found; give it as PROJECT/NAME; did you mean "shop/storefront"?');
+    expect(result.stderr).toContain('workload storefront not found in the config; did you mean "shop/storefront"?');
   });
 });

@@ -7,7 +7,7 @@ import type { Explanation } from "../../scope/explain.js";
 import { readStatusFile } from "../../status/file.js";
 import { CliError, EXIT } from "../errors.js";
 import { configDirectory, formatOption } from "../options.js";
-import { didYouMeanWorkload } from "../../config/suggest.js";
+import { workloadNotFoundMessage } from "../../config/suggest.js";
 
 export function registerExplain(program: Command): void {
   program
@@ -21,7 +21,7 @@ export function registerExplain(program: Command): void {
       const { model } = await loadConfig(root);
       const workload = model.workloads.get(options.workload);
       if (workload === undefined) {
-        throw new CliError(`workload ${options.workload} not found; give it as PROJECT/NAME${didYouMeanWorkload(options.workload, model.workloads.keys())}`);
+        throw new CliError(workloadNotFoundMessage(options.workload, model.workloads.keys()));
       }
 
       // Selection inputs come from the status file, exactly as in an offline plan.

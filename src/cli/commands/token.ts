@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { InvalidArgumentError, Option } from "commander";
 
-import { didYouMean } from "../../config/suggest.js";
+import { workloadNotFoundMessage } from "../../config/suggest.js";
 import { writeFileAtomic } from "../../fs/atomic-write.js";
 import { tokenAudience } from "../../credentials/layout.js";
 import { resolveTokenIdentity } from "../../credentials/token-identity.js";
@@ -59,7 +59,7 @@ export function registerToken(program: Command): void {
         }
         const workload = options.workload === undefined ? undefined : model.workloads.get(options.workload);
         if (options.workload !== undefined && workload === undefined) {
-          throw new IssuerError(`workload ${options.workload} not found in the config${didYouMean(options.workload, model.workloads.keys()) || "; give it as PROJECT/NAME"}`);
+          throw new IssuerError(workloadNotFoundMessage(options.workload, model.workloads.keys()));
         }
         const scope = model.identities.get(identity.name)?.scope;
         if (workload !== undefined && scope !== undefined && !scopeAdmits(scope, workload)) {
