@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { access, appendFile, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -77,5 +77,61 @@ describe("credentials --watch", () => {
     expect(lines.filter((line) => line.level >= 50)).toEqual([]);
     expect(lines.at(-1)?.msg).toBe("token refresh stopped");
     for (const token of [...aws.tokens, ...gcp.tokens]) expect(stderr).not.toContain(token.split(".")[2]);
+  }, 60_000);
+
+  it("reloads the selection on SIGHUP", async () => {
+    const repo = await writeConfigRepo();
+    const work = await mkdtemp(path.join(tmpdir(), "wid-reload-"));
+    const keys = path.join(work, "keys.json");
+    const out = path.join(work, "out");
+    expect((await runCli(["issuer", "init", "--keys", keys])).code).toBe(0);
+
+    const child = spawn(process.execPath, [CLI, "credentials", repo, "--all", "--out", out, "--keys", keys, "--watch"], {
+      env: { PATH: process.env.PATH ?? "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    const logged = async (message: string, times = 1): Promise<void> => {
+      while (stderr.split(`"msg":"${message}"`).length - 1 < times) {
+        if (child.exitCode !== null) throw new Error(`wid credentials --watch exited: ${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    await logged("token refresh started");
+
+    // A new workload gets its files at once.
+    await appendFile(path.join(repo, "workloads.yaml"), "---\napiVersion: wid/v1\nkind: Workload\nmetadata: { name: cron, project: shop }\nspec: { type: job }\n");
+    child.kill("SIGHUP");
+    await logged("credentials reloaded");
+    await access(path.join(out, "shop", "cron", "awstoken"));
+
+    // A config that cannot be loaded keeps the previous selection running.
+    const settings = path.join(repo, "settings.yaml");
+    const settingsText = await readFile(settings, "utf8");
+    await writeFile(settings, "apiVersion: wid/v1\nkind: Settings\nspec: [\n");
+    child.kill("SIGHUP");
+    await logged("credentials reload failed; the previous workloads stay in place");
+    expect(child.exitCode).toBeNull();
+
+    // A workload that leaves the selection keeps its files, which are no longer refreshed.
+    await writeFile(settings, settingsText);
+    const workloads = path.join(repo, "workloads.yaml");
+    await writeFile(workloads, (await readFile(workloads, "utf8")).replace(/---\napiVersion: wid\/v1\nkind: Workload\nmetadata: \{ name: worker[^]*?(?=---)/, ""));
+    child.kill("SIGHUP");
+    await logged("credentials reloaded", 2);
+    const dropped = stderr
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { msg: string; workload?: string })
+      .filter((line) => line.msg === "token file no longer refreshed");
+    expect(dropped.map((line) => line.workload)).toEqual(["shop/worker"]);
+    await access(path.join(out, "shop", "worker", "awstoken"));
+
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    const token = await readFile(path.join(out, "shop", "cron", "awstoken"), "utf8");
+    expect(stderr).not.toContain(token.split(".")[2]);
   }, 60_000);
 });
