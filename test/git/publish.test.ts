@@ -118,6 +118,22 @@ describe("publishStatus", () => {
     expect(captured.messages()).toContain("status file conflict; regenerating it on the new head");
   });
 
+  it("pushes its own status file when someone else edited other lines of it", async () => {
+    const { fixture, folder } = await setup();
+    const lines = Array.from({ length: 12 }, (_, index) => `line${index}: old`);
+    await fixture.commit({ [STATUS]: `${lines.join("\n")}\n` }, "Commit a status file");
+    await folder.sync(never);
+    const ours = lines.map((line, index) => (index === 0 ? "line0: wid" : line));
+    await writeStatus(folder, `${ours.join("\n")}\n`);
+    const theirs = lines.map((line, index) => (index === 11 ? "line11: edited by hand" : line));
+    await fixture.commit({ [STATUS]: `${theirs.join("\n")}\n` }, "Edit the status by hand");
+
+    const result = await publishStatus(options(folder));
+
+    expect(result.rebased).toBe(true);
+    expect(await fixture.remoteFile(STATUS)).toBe(`${ours.join("\n")}\n`);
+  });
+
   it("stops when the remote already matches", async () => {
     const { fixture, folder } = await setup();
     await writeStatus(folder, "state: same\n");
