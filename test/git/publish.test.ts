@@ -118,7 +118,7 @@ describe("publishStatus", () => {
     expect(captured.messages()).toContain("status file conflict; regenerating it on the new head");
   });
 
-  it("pushes its own status file when someone else edited other lines of it", async () => {
+  it("overrides a merged hand edit", async () => {
     const { fixture, folder } = await setup();
     const lines = Array.from({ length: 12 }, (_, index) => `line${index}: old`);
     await fixture.commit({ [STATUS]: `${lines.join("\n")}\n` }, "Commit a status file");

@@ -13,6 +13,7 @@ import type { RunningServer } from "../../src/issuer/server.js";
 import { parseListenAddress, startIssuerServer } from "../../src/issuer/server.js";
 import { runCli } from "../support/cli.js";
 import { writeConfigRepo } from "../credentials/support/config-repo.js";
+import { rawGet } from "../support/raw-request.js";
 import { startServe } from "./support/serve.js";
 
 const running: RunningServer[] = [];
@@ -152,6 +153,21 @@ describe("wid issuer serve", () => {
       expect(await server.stop()).toBe(0);
     }
     expect(server.stderr()).toContain('"msg":"issuer server stopped"');
+  });
+
+  it("survives a malformed request target", async () => {
+    const repo = await writeConfigRepo();
+    const keys = path.join(await mkdtemp(path.join(tmpdir(), "wid-serve-")), "keys.json");
+    expect((await runCli(["issuer", "init", "--keys", keys])).code).toBe(0);
+    const server = await startServe(repo, keys);
+    const port = Number(new URL(server.url).port);
+
+    try {
+      expect(await rawGet(port, "//%%%/x")).toBe(400);
+      expect((await fetch(`${server.url}/.well-known/jwks.json`)).status).toBe(200);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
   });
 
   it("rejects an invalid listen address", async () => {
