@@ -62,6 +62,16 @@ describe("issuer routes", () => {
     expect(body.keys[0]).not.toHaveProperty("d");
   });
 
+  it("drops private members from a public key", async () => {
+    const created = await createKeySet("RS256", new Date());
+    const keys = created.keys.map((key) => ({ ...key, publicJwk: { ...key.publicJwk, ...key.privateJwk } }));
+    const url = await serve("https://oidc.wid.test", { ...created, keys });
+
+    const body = (await (await fetch(`${url}/.well-known/jwks.json`)).json()) as { keys: Record<string, unknown>[] };
+
+    expect(Object.keys(body.keys[0] ?? {}).sort()).toEqual(["alg", "e", "kid", "kty", "n", "use"]);
+  });
+
   it("answers conditional requests with 304", async () => {
     const url = await serve("https://oidc.wid.test", await createKeySet("ES256", new Date()));
     const first = await fetch(`${url}/.well-known/jwks.json`);
