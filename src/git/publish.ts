@@ -86,17 +86,24 @@ export async function publishStatus(options: PublishOptions): Promise<PublishRes
   }
 }
 
+/** Returns the pathspec that matches `file` alone, even when its name contains `*`, `?` or `[`. */
+function literalPathspec(file: string): string {
+  return `:(literal)${file}`;
+}
+
 async function statusFileChanged(git: SimpleGit, statusPath: string, signal: AbortSignal): Promise<boolean> {
-  const porcelain = await gitStep("status", signal, () => git.raw(["status", "--porcelain", "--untracked-files=all", "--", statusPath]));
+  const porcelain = await gitStep("status", signal, () => git.raw(["status", "--porcelain", "--untracked-files=all", "--", literalPathspec(statusPath)]));
   return porcelain.trim() !== "";
 }
 
 async function commitStatusFile({ git, statusPath, message, signal }: PublishOptions): Promise<void> {
-  await gitStep("add", signal, () => git.raw(["add", "--", statusPath]));
-  await gitStep("commit", signal, () => git.raw(["commit", "--no-verify", "--quiet", "--message", message, "--", statusPath]));
+  await gitStep("add", signal, () => git.raw(["add", "--", literalPathspec(statusPath)]));
+  await gitStep("commit", signal, () => git.raw(["commit", "--no-verify", "--quiet", "--message", message, "--", literalPathspec(statusPath)]));
 
   // The commit contains the status file and nothing else, whatever the work tree contains.
-  const files = (await gitStep("diff-tree", signal, () => git.raw(["diff-tree", "--no-commit-id", "--name-only", "-r", "HEAD"]))).trim().split("\n");
+  // -z prints names unquoted, so a name with non-ASCII characters compares equal.
+  const listing = await gitStep("diff-tree", signal, () => git.raw(["diff-tree", "-z", "--no-commit-id", "--name-only", "-r", "HEAD"]));
+  const files = listing.split("\0").filter((file) => file !== "");
   if (files.length !== 1 || files[0] !== statusPath) {
     await git.raw(["reset", "--hard", "HEAD~1"]);
     throw new GitOperationError("commit", `the status commit would change ${files.join(", ")}; wid commits only ${statusPath}`);

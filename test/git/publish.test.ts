@@ -70,6 +70,21 @@ describe("publishStatus", () => {
     expect(await fixture.remoteFile("stray.yaml")).toBeNull();
   });
 
+  it("commits a status path with special characters", async () => {
+    const { fixture, folder } = await setup();
+    const statusPath = ".wid/stätus [*].yaml";
+    await mkdir(path.join(folder.dir, ".wid"), { recursive: true });
+    await writeFile(path.join(folder.dir, statusPath), "state: 1\n", "utf8");
+    await writeFile(path.join(folder.dir, ".wid/stätus a.yaml"), "not for commit\n", "utf8");
+
+    const result = await publishStatus(options(folder, { statusPath }));
+
+    const [latest] = await fixture.remoteLog();
+    expect(result.commit).toBe(latest?.sha);
+    expect(await fixture.remoteFile(statusPath)).toBe("state: 1\n");
+    expect(await fixture.remoteFile(".wid/stätus a.yaml")).toBeNull();
+  });
+
   it("commits nothing when unchanged", async () => {
     const { fixture, folder } = await setup();
     await writeStatus(folder, "state: 1\n");
