@@ -76,7 +76,7 @@ async function measure(identities: number, catalog: readonly CatalogPermission[]
 }
 
 function adapter(fake: FakeGcp): CloudAdapter<"gcp"> {
-  return createGcpAdapter({ environment: { iamEndpoint: fake.endpoint, crmEndpoint: fake.endpoint, operationTimeoutMs: 60_000 }, auth: fakeGcpAuthClient() });
+  return createGcpAdapter({ environment: { iamEndpoint: fake.endpoint, crmEndpoint: fake.endpoint, operationTimeoutMs: 60_000, requestTimeoutMs: 60_000 }, auth: fakeGcpAuthClient() });
 }
 
 async function timed(fake: FakeGcp, label: string, root: string, gcp: CloudAdapter<"gcp">): Promise<Measurement> {

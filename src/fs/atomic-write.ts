@@ -1,9 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { link, open, rename, rm } from "node:fs/promises";
+import { link, open, rename, rm, stat } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 
 import { ExpectedError } from "../errors/expected.js";
+import { systemErrorCode } from "./error-code.js";
 import { firstSymbolicLink } from "./links.js";
 
 /** Options of {@link writeFileAtomic}. */
@@ -17,6 +19,12 @@ export interface AtomicWriteOptions {
   sync?: boolean;
   /** Fail with `EEXIST` when the file exists, instead of replacing it. Default false. */
   exclusive?: boolean;
+  /**
+   * Whether the new file gets the owner and group of the file it replaces, so that a run as root
+   * does not take a file away from the service user that reads it. Only root can change
+   * the owner, so for other users the new file keeps theirs. Default false.
+   */
+  keepOwner?: boolean;
   /**
    * A folder that contains the file. When set, the write is rejected with an
    * {@link UnsafePathError} if the file or a folder between `root` and it is a symbolic
@@ -55,6 +63,7 @@ export async function writeFileAtomic(file: string, content: string, options: At
     try {
       // The umask may have narrowed the mode given to open.
       if (options.mode !== undefined) await handle.chmod(options.mode);
+      if (options.keepOwner === true) await copyOwner(file, handle);
       await handle.writeFile(content, "utf8");
       if (options.sync === true) await handle.sync();
     } finally {
@@ -71,6 +80,15 @@ export async function writeFileAtomic(file: string, content: string, options: At
     await rm(temporary, { force: true });
     throw error;
   }
+}
+
+/** Gives `handle` the owner and group of `file`, when `file` exists and this process may change them. */
+async function copyOwner(file: string, handle: FileHandle): Promise<void> {
+  const info = await stat(file).catch(() => undefined);
+  if (info === undefined) return;
+  await handle.chown(info.uid, info.gid).catch((error: unknown) => {
+    if (systemErrorCode(error) !== "EPERM") throw error;
+  });
 }
 
 /** Throws an {@link UnsafePathError} when `file` or a folder between `root` and it is a symbolic link. */

@@ -43,8 +43,8 @@ export interface PublishResult {
  * Commits the status file when it differs from the branch head and pushes the commit,
  * never with force. When the push is rejected because the branch moved, the commit is
  * rebased onto the new head and pushed again, up to `maxAttempts` times. The status
- * file is wid's alone: when the rebase conflicts on it, wid writes its own content on
- * top of the new head instead of merging. Any other push failure is thrown at once.
+ * file is wid's alone: when the rebase conflicts on it, or merges another edit into it,
+ * wid writes its own content on top of the new head. Any other push failure is thrown at once.
  */
 export async function publishStatus(options: PublishOptions): Promise<PublishResult> {
   const { git, signal, logger, statusPath } = options;
@@ -86,17 +86,24 @@ export async function publishStatus(options: PublishOptions): Promise<PublishRes
   }
 }
 
+/** Returns the pathspec that matches `file` alone, even when its name contains `*`, `?` or `[`. */
+function literalPathspec(file: string): string {
+  return `:(literal)${file}`;
+}
+
 async function statusFileChanged(git: SimpleGit, statusPath: string, signal: AbortSignal): Promise<boolean> {
-  const porcelain = await gitStep("status", signal, () => git.raw(["status", "--porcelain", "--untracked-files=all", "--", statusPath]));
+  const porcelain = await gitStep("status", signal, () => git.raw(["status", "--porcelain", "--untracked-files=all", "--", literalPathspec(statusPath)]));
   return porcelain.trim() !== "";
 }
 
 async function commitStatusFile({ git, statusPath, message, signal }: PublishOptions): Promise<void> {
-  await gitStep("add", signal, () => git.raw(["add", "--", statusPath]));
-  await gitStep("commit", signal, () => git.raw(["commit", "--no-verify", "--quiet", "--message", message, "--", statusPath]));
+  await gitStep("add", signal, () => git.raw(["add", "--", literalPathspec(statusPath)]));
+  await gitStep("commit", signal, () => git.raw(["commit", "--no-verify", "--quiet", "--message", message, "--", literalPathspec(statusPath)]));
 
   // The commit contains the status file and nothing else, whatever the work tree contains.
-  const files = (await gitStep("diff-tree", signal, () => git.raw(["diff-tree", "--no-commit-id", "--name-only", "-r", "HEAD"]))).trim().split("\n");
+  // -z prints names unquoted, so a name with non-ASCII characters compares equal.
+  const listing = await gitStep("diff-tree", signal, () => git.raw(["diff-tree", "-z", "--no-commit-id", "--name-only", "-r", "HEAD"]));
+  const files = listing.split("\0").filter((file) => file !== "");
   if (files.length !== 1 || files[0] !== statusPath) {
     await git.raw(["reset", "--hard", "HEAD~1"]);
     throw new GitOperationError("commit", `the status commit would change ${files.join(", ")}; wid commits only ${statusPath}`);
@@ -115,8 +122,11 @@ async function pushHead({ git, branch, signal }: PublishOptions): Promise<string
 }
 
 /**
- * Moves the status commit onto the fetched remote head. Returns `up-to-date` when the
- * remote branch already contains the same status file, so nothing is left to push.
+ * Moves the status commit onto the fetched remote head. The status file must end up
+ * with wid's content, so when the rebase conflicts on it, or merges someone else's
+ * edit of other lines into it, wid's content is written on the new head instead.
+ * Returns `up-to-date` when the remote branch already contains the same status file,
+ * so nothing is left to push.
  */
 async function rebaseOntoRemote(options: PublishOptions, statusText: string): Promise<"rebased" | "regenerated" | "up-to-date"> {
   const { git, signal, branch, statusPath, logger } = options;
@@ -128,14 +138,25 @@ async function rebaseOntoRemote(options: PublishOptions, statusText: string): Pr
     // Someone else changed the status file: write wid's content on the new head instead of merging.
     logger.warn({ statusFile: statusPath, detail: gitDetail(error) }, "status file conflict; regenerating it on the new head");
     await git.raw(["rebase", "--abort"]).catch(() => undefined);
-    await gitStep("reset", signal, () => git.raw(["reset", "--hard", remoteRef]));
-    // The new head may have replaced a folder of the path with a link, so write through the checked writer.
-    await writeStatusText(options.dir, statusPath, statusText);
-    if (!(await statusFileChanged(git, statusPath, signal))) return "up-to-date";
-    await commitStatusFile(options);
-    return "regenerated";
+    return regenerateOnRemote(options, statusText);
   }
 
+  const rebasedText = await readFile(path.join(options.dir, statusPath), "utf8").catch(() => undefined);
+  if (rebasedText !== statusText) {
+    logger.warn({ statusFile: statusPath }, "status file merged with an edit on the branch; regenerating it on the new head");
+    return regenerateOnRemote(options, statusText);
+  }
   const [head, remoteHead] = await Promise.all([git.revparse(["HEAD"]), git.revparse([remoteRef])]);
   return head.trim() === remoteHead.trim() ? "up-to-date" : "rebased";
+}
+
+/** Resets to the fetched remote head and commits wid's status file on top of it, when it differs there. */
+async function regenerateOnRemote(options: PublishOptions, statusText: string): Promise<"regenerated" | "up-to-date"> {
+  const { git, signal, branch, statusPath } = options;
+  await gitStep("reset", signal, () => git.raw(["reset", "--hard", `refs/remotes/origin/${branch}`]));
+  // The new head may have replaced a folder of the path with a link, so write through the checked writer.
+  await writeStatusText(options.dir, statusPath, statusText);
+  if (!(await statusFileChanged(git, statusPath, signal))) return "up-to-date";
+  await commitStatusFile(options);
+  return "regenerated";
 }

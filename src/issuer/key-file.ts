@@ -67,10 +67,11 @@ export function serializeKeySet(keySet: KeySet): string {
 /**
  * Writes a key set to `file` with mode 0600, atomically (see {@link writeFileAtomic}) and
  * flushed to disk, so a reader sees the old or the new file and never a partial one.
+ * A replaced file's owner and group are kept, so the service user can still read it.
  * With `exclusive`, fails with `EEXIST` when `file` exists instead of replacing it.
  */
 export async function writeKeySetFile(file: string, keySet: KeySet, options: { exclusive?: boolean } = {}): Promise<void> {
-  await writeFileAtomic(file, serializeKeySet(keySet), { mode: KEY_FILE_MODE, sync: true, exclusive: options.exclusive === true });
+  await writeFileAtomic(file, serializeKeySet(keySet), { mode: KEY_FILE_MODE, sync: true, exclusive: options.exclusive === true, keepOwner: true });
 }
 
 function parseKey(entry: unknown, where: string): SigningKey {

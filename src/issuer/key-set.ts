@@ -112,7 +112,19 @@ export function keyState(keySet: KeySet, key: SigningKey, now: Date): KeyState {
   return signingKey(keySet, now)?.kid === key.kid ? "active" : "superseded";
 }
 
-/** The public JWK of `key` as published in the JWKS, with `kid`, `alg` and `use`. */
+/** Members of an RSA or EC public key. The JWKS leaves out every other member, such as the private `d`. */
+const PUBLIC_JWK_FIELDS = ["kty", "crv", "x", "y", "n", "e"] as const;
+
+/**
+ * The public JWK of `key` as published in the JWKS, with `kid`, `alg` and `use`. Only
+ * public members are copied, so a key set whose `publicJwk` was edited to contain the
+ * private key, or built that way by a library caller, never publishes it.
+ */
 export function publicJwk(key: SigningKey): JWK {
-  return { ...key.publicJwk, kid: key.kid, alg: key.alg, use: "sig" };
+  const jwk: JWK = {};
+  for (const name of PUBLIC_JWK_FIELDS) {
+    const value = key.publicJwk[name];
+    if (typeof value === "string") jwk[name] = value;
+  }
+  return { ...jwk, kid: key.kid, alg: key.alg, use: "sig" };
 }

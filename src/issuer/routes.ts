@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 import type { Settings } from "../config/model.js";
+import { requestPathname } from "../http/request-path.js";
 import { DISCOVERY_CACHE_CONTROL, DISCOVERY_PATH, discoveryDocument, issuerPathPrefix, jwks, JWKS_CACHE_CONTROL, JWKS_PATH } from "./discovery.js";
 import type { KeySet } from "./key-set.js";
 import type { KeySetSource } from "./key-source.js";
@@ -43,8 +44,8 @@ export function createIssuerRoutes(keySource: KeySetSource | KeySet, settings: P
   }
 
   return (request, response) => {
-    const pathname = new URL(request.url ?? "/", "http://localhost").pathname;
-    const route = routes.get(pathname);
+    const pathname = requestPathname(request);
+    const route = pathname === undefined ? undefined : routes.get(pathname);
     if (route === undefined) return false;
 
     if (request.method !== "GET" && request.method !== "HEAD") {

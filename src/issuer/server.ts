@@ -1,6 +1,7 @@
 import { createServer } from "node:http";
 import type { Server } from "node:http";
 
+import { requestPathname } from "../http/request-path.js";
 import { IssuerError } from "./errors.js";
 import type { IssuerRequestHandler } from "./routes.js";
 
@@ -41,6 +42,11 @@ export interface RunningServer {
  */
 export async function startIssuerServer(routes: IssuerRequestHandler, address: ListenAddress): Promise<RunningServer> {
   const server: Server = createServer((request, response) => {
+    if (requestPathname(request) === undefined) {
+      response.writeHead(400, { "Content-Type": "application/json" });
+      response.end(JSON.stringify({ error: "the request target is not a valid path" }));
+      return;
+    }
     if (routes(request, response)) return;
     response.writeHead(404, { "Content-Type": "application/json" });
     response.end(JSON.stringify({ error: "not found" }));

@@ -65,7 +65,7 @@ export class TestClouds {
     return {
       aws: createAwsAdapter({ iam: new IAMClient(awsConfig(this.proxy.endpoint)), sts: new STSClient(awsConfig(this.proxy.endpoint)) }),
       gcp: createGcpAdapter({
-        environment: { iamEndpoint: this.gcp.endpoint, crmEndpoint: this.gcp.endpoint, operationTimeoutMs: 10_000 },
+        environment: { iamEndpoint: this.gcp.endpoint, crmEndpoint: this.gcp.endpoint, operationTimeoutMs: 10_000, requestTimeoutMs: 10_000 },
         auth: fakeGcpAuthClient(),
         initialPollMs: 5,
       }),

@@ -4,6 +4,7 @@ import type { RunReport } from "../../src/daemon/cycle.js";
 import { Daemon } from "../../src/daemon/daemon.js";
 import { sendJson } from "../../src/daemon/http/router.js";
 import { GitFixture } from "../git/fixture.js";
+import { rawGet } from "../support/raw-request.js";
 import { captureLogger, collectRuns, gatedRunner, testDaemonOptions, waitFor } from "./harness.js";
 import type { GatedRunner } from "./harness.js";
 
@@ -144,5 +145,12 @@ describe("daemon HTTP server", () => {
     const response = await fetch(`${baseUrl}/hooks/github`, { method: "POST", body: "{}" });
 
     expect(response.status).toBe(404);
+  });
+
+  it("rejects a malformed request target", async () => {
+    const port = daemon.httpAddress?.port ?? 0;
+
+    expect(await rawGet(port, "//%%%/x")).toBe(400);
+    expect((await fetch(`${baseUrl}/healthz`)).status).toBe(200);
   });
 });

@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 import type { FakeGcp } from "../support/fake-gcp.js";
@@ -32,7 +34,7 @@ describe("Google Cloud failures", () => {
   it("fails only the timed-out integration", async () => {
     fake.setOperationDelay(1500, STAGING.projectId);
 
-    const applied = await run(fake, repo, "apply", { environment: { iamEndpoint: fake.endpoint, crmEndpoint: fake.endpoint, operationTimeoutMs: 300 } });
+    const applied = await run(fake, repo, "apply", { environment: { iamEndpoint: fake.endpoint, crmEndpoint: fake.endpoint, operationTimeoutMs: 300, requestTimeoutMs: 10_000 } });
     expect(applied.outcome).toBe("failed");
     const outcome = (resource: string, integration: string): string | undefined =>
       applied.report?.outcomes.find((each) => each.resource === resource && each.integration === integration)?.outcome;
@@ -129,12 +131,29 @@ describe("Google Cloud failures", () => {
   });
 
   it("reports an unreachable endpoint per integration", async () => {
-    const applied = await run(fake, repo, "plan", { environment: { iamEndpoint: "http://127.0.0.1:9", crmEndpoint: "http://127.0.0.1:9", operationTimeoutMs: 1000 } });
+    const applied = await run(fake, repo, "plan", { environment: { iamEndpoint: "http://127.0.0.1:9", crmEndpoint: "http://127.0.0.1:9", operationTimeoutMs: 1000, requestTimeoutMs: 1000 } });
     expect(applied.outcome).toBe("failed");
     expect(applied.plan?.failedIntegrations.map((note) => note.integration).sort()).toEqual(["gcp-prod", "gcp-staging"]);
     expect(applied.plan?.failedIntegrations[0]?.message).toMatch(/failed for integration gcp-(prod|staging) with ECONNREFUSED: .*Check the network, and WID_GCP_IAM_ENDPOINT and WID_GCP_CRM_ENDPOINT/);
     expect(applied.plan?.failedIntegrations[0]?.message).not.toContain(fake.token);
   });
+
+  it("fails a request that gets no response", async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const address = silent.address();
+    const endpoint = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`;
+
+    try {
+      const planned = await run(fake, repo, "plan", { environment: { iamEndpoint: endpoint, crmEndpoint: endpoint, operationTimeoutMs: 1000, requestTimeoutMs: 500 } });
+      expect(planned.outcome).toBe("failed");
+      expect(planned.plan?.failedIntegrations.map((note) => note.integration).sort()).toEqual(["gcp-prod", "gcp-staging"]);
+      expect(planned.plan?.failedIntegrations[0]?.message).toContain("with ETIMEDOUT: no response within WID_GCP_REQUEST_TIMEOUT_SECONDS");
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
+  }, 20_000);
 
   it("reports rejected credentials without the token", async () => {
     const planned = await run(fake, repo, "plan", { auth: fakeGcpAuthClient("expired-token") });

@@ -108,7 +108,7 @@ export async function removeRepo(root: string): Promise<void> {
 /** Runs one reconcile through the Google Cloud adapter only, authenticated to the fake with its fixed token. */
 export async function run(fake: FakeGcp, root: string, mode: "plan" | "apply", options: Partial<GcpAdapterOptions> = {}): Promise<ReconcileResult> {
   const adapter = createGcpAdapter({
-    environment: { iamEndpoint: fake.endpoint, crmEndpoint: fake.endpoint, operationTimeoutMs: 10_000 },
+    environment: { iamEndpoint: fake.endpoint, crmEndpoint: fake.endpoint, operationTimeoutMs: 10_000, requestTimeoutMs: 10_000 },
     auth: fakeGcpAuthClient(),
     initialPollMs: 5,
     policyRetry: { maxAttempts: 5, baseDelayMs: 5 },

@@ -70,6 +70,21 @@ describe("publishStatus", () => {
     expect(await fixture.remoteFile("stray.yaml")).toBeNull();
   });
 
+  it("commits a status path with special characters", async () => {
+    const { fixture, folder } = await setup();
+    const statusPath = ".wid/stätus [*].yaml";
+    await mkdir(path.join(folder.dir, ".wid"), { recursive: true });
+    await writeFile(path.join(folder.dir, statusPath), "state: 1\n", "utf8");
+    await writeFile(path.join(folder.dir, ".wid/stätus a.yaml"), "not for commit\n", "utf8");
+
+    const result = await publishStatus(options(folder, { statusPath }));
+
+    const [latest] = await fixture.remoteLog();
+    expect(result.commit).toBe(latest?.sha);
+    expect(await fixture.remoteFile(statusPath)).toBe("state: 1\n");
+    expect(await fixture.remoteFile(".wid/stätus a.yaml")).toBeNull();
+  });
+
   it("commits nothing when unchanged", async () => {
     const { fixture, folder } = await setup();
     await writeStatus(folder, "state: 1\n");
@@ -116,6 +131,22 @@ describe("publishStatus", () => {
     expect(log[1]?.sha).toBe(edited);
     expect(await fixture.remoteFile(STATUS)).toBe("state: wid\n");
     expect(captured.messages()).toContain("status file conflict; regenerating it on the new head");
+  });
+
+  it("overrides a merged hand edit", async () => {
+    const { fixture, folder } = await setup();
+    const lines = Array.from({ length: 12 }, (_, index) => `line${index}: old`);
+    await fixture.commit({ [STATUS]: `${lines.join("\n")}\n` }, "Commit a status file");
+    await folder.sync(never);
+    const ours = lines.map((line, index) => (index === 0 ? "line0: wid" : line));
+    await writeStatus(folder, `${ours.join("\n")}\n`);
+    const theirs = lines.map((line, index) => (index === 11 ? "line11: edited by hand" : line));
+    await fixture.commit({ [STATUS]: `${theirs.join("\n")}\n` }, "Edit the status by hand");
+
+    const result = await publishStatus(options(folder));
+
+    expect(result.rebased).toBe(true);
+    expect(await fixture.remoteFile(STATUS)).toBe(`${ours.join("\n")}\n`);
   });
 
   it("stops when the remote already matches", async () => {

@@ -1,11 +1,12 @@
 import { spawnSync } from "node:child_process";
-import { access, mkdir, readFile, writeFile } from "node:fs/promises";
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { afterEach, describe, expect, it } from "vitest";
 
 import { GitOperationError } from "../../src/git/errors.js";
-import { FolderLockedError } from "../../src/git/lock.js";
+import { acquireFolderLock, FolderLockedError } from "../../src/git/lock.js";
 import { WorkFolder, WorkFolderError } from "../../src/git/work-folder.js";
 import type { WorkFolderOptions } from "../../src/git/work-folder.js";
 import { captureLogger } from "../daemon/harness.js";
@@ -157,6 +158,21 @@ describe("WorkFolder", () => {
     const warning = captured.entries().find((entry) => entry.msg === "stale work folder lock taken over");
     expect(warning?.staleOwner).toBe(dead);
     expect(await readFile(`${fixture.workDir}.lock`, "utf8")).toBe(`${process.pid}\n`);
+  });
+
+  it("gives a stale lock to one taker", async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), "wid-lock-"));
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid;
+
+    // Two live processes race for the same stale lock, and each round must have one winner.
+    for (let round = 0; round < 100; round++) {
+      const lockPath = path.join(folder, `work-${round}.lock`);
+      await writeFile(lockPath, `${dead}\n`, "utf8");
+      const results = await Promise.allSettled([acquireFolderLock(lockPath, process.pid), acquireFolderLock(lockPath, process.ppid)]);
+
+      expect(results.filter((result) => result.status === "fulfilled"), `round ${round}`).toHaveLength(1);
+    }
+    await rm(folder, { recursive: true, force: true });
   });
 
   it("removes half clones of crashed runs", async () => {

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from "node:crypto";
-import { chmod, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -170,6 +170,21 @@ describe("wid issuer rotate", () => {
 
     const listed = await runCli(["issuer", "keys", "--keys", keys, "--format", "json"]);
     expect((JSON.parse(listed.stdout) as { state: string }[]).map((row) => row.state)).toEqual(["superseded", "active"]);
+  });
+
+  it("keeps the key file's owner and group", async () => {
+    const keys = path.join(await newFolder(), "keys.json");
+    expect((await runCli(["issuer", "init", "--keys", keys])).code).toBe(0);
+    // Only root can give a file away; another user's run checks that the owner stays its own.
+    const owner = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : await stat(keys);
+    await chown(keys, owner.uid, owner.gid);
+
+    expect((await runCli(["issuer", "rotate", repo, "--keys", keys])).code).toBe(0);
+
+    const info = await stat(keys);
+    expect(info.uid).toBe(owner.uid);
+    expect(info.gid).toBe(owner.gid);
+    expect(info.mode & 0o777).toBe(0o600);
   });
 
   it("keeps the current algorithm and waits before signing by default", async () => {

@@ -13,6 +13,7 @@ import type { RunningServer } from "../../src/issuer/server.js";
 import { parseListenAddress, startIssuerServer } from "../../src/issuer/server.js";
 import { runCli } from "../support/cli.js";
 import { writeConfigRepo } from "../credentials/support/config-repo.js";
+import { rawGet } from "../support/raw-request.js";
 import { startServe } from "./support/serve.js";
 
 const running: RunningServer[] = [];
@@ -59,6 +60,16 @@ describe("issuer routes", () => {
     expect(body.keys).toHaveLength(1);
     expect(body.keys[0]).toMatchObject({ kty: "EC", crv: "P-256", kid: keySet.keys[0]?.kid, alg: "ES256", use: "sig" });
     expect(body.keys[0]).not.toHaveProperty("d");
+  });
+
+  it("drops private members from a public key", async () => {
+    const created = await createKeySet("RS256", new Date());
+    const keys = created.keys.map((key) => ({ ...key, publicJwk: { ...key.publicJwk, ...key.privateJwk } }));
+    const url = await serve("https://oidc.wid.test", { ...created, keys });
+
+    const body = (await (await fetch(`${url}/.well-known/jwks.json`)).json()) as { keys: Record<string, unknown>[] };
+
+    expect(Object.keys(body.keys[0] ?? {}).sort()).toEqual(["alg", "e", "kid", "kty", "n", "use"]);
   });
 
   it("answers conditional requests with 304", async () => {
@@ -152,6 +163,21 @@ describe("wid issuer serve", () => {
       expect(await server.stop()).toBe(0);
     }
     expect(server.stderr()).toContain('"msg":"issuer server stopped"');
+  });
+
+  it("survives a malformed request target", async () => {
+    const repo = await writeConfigRepo();
+    const keys = path.join(await mkdtemp(path.join(tmpdir(), "wid-serve-")), "keys.json");
+    expect((await runCli(["issuer", "init", "--keys", keys])).code).toBe(0);
+    const server = await startServe(repo, keys);
+    const port = Number(new URL(server.url).port);
+
+    try {
+      expect(await rawGet(port, "//%%%/x")).toBe(400);
+      expect((await fetch(`${server.url}/.well-known/jwks.json`)).status).toBe(200);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
   });
 
   it("rejects an invalid listen address", async () => {

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 
 import type { Logger } from "pino";
 
+import { requestPathname } from "../../http/request-path.js";
 import { DISCOVERY_PATH, JWKS_PATH } from "../../issuer/discovery.js";
 import type { KeySetSource } from "../../issuer/key-source.js";
 import { createIssuerRoutes } from "../../issuer/routes.js";
@@ -35,7 +36,7 @@ export class IssuerMount {
   /** The handler to mount on the router. */
   readonly handle: MountedHandler = (request: IncomingMessage, response: ServerResponse): boolean => {
     if (this.routes !== undefined) return this.routes(request, response);
-    const pathname = new URL(request.url ?? "/", "http://localhost").pathname;
+    const pathname = requestPathname(request);
     if (pathname !== DISCOVERY_PATH && pathname !== JWKS_PATH) return false;
     sendJson(response, 503, { error: "the issuer URL is not known until the first run has read the Settings document" });
     return true;

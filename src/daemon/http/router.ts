@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 
 import type { Logger } from "pino";
 
+import { requestPathname } from "../../http/request-path.js";
+
 /** Handles a request to one route. */
 export type RouteHandler = (request: IncomingMessage, response: ServerResponse) => Promise<void> | void;
 
@@ -43,7 +45,11 @@ export class Router {
   /** Handles one request. A handler that throws results in a 500 response and a log line. */
   async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const method = request.method ?? "GET";
-    const path = new URL(request.url ?? "/", "http://localhost").pathname;
+    const path = requestPathname(request);
+    if (path === undefined) {
+      sendJson(response, 400, { error: "the request target is not a valid path" });
+      return;
+    }
     try {
       const methods = this.routes.get(path);
       if (methods !== undefined) {

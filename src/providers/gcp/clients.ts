@@ -22,6 +22,9 @@ export type GcpAuth = NonNullable<iam_v1.Options["auth"]>;
  * GOOGLE_APPLICATION_CREDENTIALS, then the gcloud user credentials, then the metadata
  * server. It comes from the API libraries' own copy of google-auth-library (through their
  * `auth` export), because they pin a version whose types differ from the top-level package.
+ *
+ * NOTE: google-auth-library sends the token exchange of an external account through a
+ * client of its own without a time limit, so a token endpoint that never responds still stalls the run.
  */
 export function applicationDefaultCredentials(): GcpAuth {
   return new googleAuth.GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE] });
@@ -37,10 +40,11 @@ export function staticTokenAuth(accessToken: string, lifetimeMs = 86_400_000): G
   return client;
 }
 
-/** Creates the IAM v1 and Resource Manager v3 clients, with endpoints from `environment`. */
+/** Creates the IAM v1 and Resource Manager v3 clients, with endpoints and the request time limit from `environment`. */
 export function createGcpClients(environment: GcpEnvironment, auth: GcpAuth): GcpClients {
+  const timeout = environment.requestTimeoutMs;
   return {
-    iam: iam({ version: "v1", auth, ...(environment.iamEndpoint !== undefined ? { rootUrl: environment.iamEndpoint } : {}) }),
-    crm: cloudresourcemanager({ version: "v3", auth, ...(environment.crmEndpoint !== undefined ? { rootUrl: environment.crmEndpoint } : {}) }),
+    iam: iam({ version: "v1", auth, timeout, ...(environment.iamEndpoint !== undefined ? { rootUrl: environment.iamEndpoint } : {}) }),
+    crm: cloudresourcemanager({ version: "v3", auth, timeout, ...(environment.crmEndpoint !== undefined ? { rootUrl: environment.crmEndpoint } : {}) }),
   };
 }

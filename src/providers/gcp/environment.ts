@@ -11,10 +11,14 @@ export const GCP_ENVIRONMENT_VARIABLES = {
   iamEndpoint: "WID_GCP_IAM_ENDPOINT",
   crmEndpoint: "WID_GCP_CRM_ENDPOINT",
   operationTimeout: "WID_GCP_OPERATION_TIMEOUT_SECONDS",
+  requestTimeout: "WID_GCP_REQUEST_TIMEOUT_SECONDS",
 } as const;
 
 /** Default wait for a pool or provider operation: two minutes. */
 export const DEFAULT_OPERATION_TIMEOUT_MS = 120_000;
+
+/** Default time limit of one IAM or Resource Manager request: one minute, as for AWS. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 export interface GcpEnvironment {
   /**
@@ -33,6 +37,12 @@ export interface GcpEnvironment {
    * default {@link DEFAULT_OPERATION_TIMEOUT_MS}.
    */
   operationTimeoutMs: number;
+  /**
+   * Time limit of one IAM or Resource Manager request, so that a server that never responds
+   * fails the call instead of stalling the run. WID_GCP_REQUEST_TIMEOUT_SECONDS, 1 to
+   * 3,600; default {@link DEFAULT_REQUEST_TIMEOUT_MS}.
+   */
+  requestTimeoutMs: number;
 }
 
 /** An environment variable with a value wid cannot use. */
@@ -53,7 +63,8 @@ export function readGcpEnvironment(env: Readonly<Record<string, string | undefin
   return {
     iamEndpoint: endpoint(env, GCP_ENVIRONMENT_VARIABLES.iamEndpoint),
     crmEndpoint: endpoint(env, GCP_ENVIRONMENT_VARIABLES.crmEndpoint),
-    operationTimeoutMs: timeout(env, GCP_ENVIRONMENT_VARIABLES.operationTimeout),
+    operationTimeoutMs: timeout(env, GCP_ENVIRONMENT_VARIABLES.operationTimeout, DEFAULT_OPERATION_TIMEOUT_MS),
+    requestTimeoutMs: timeout(env, GCP_ENVIRONMENT_VARIABLES.requestTimeout, DEFAULT_REQUEST_TIMEOUT_MS),
   };
 }
 
@@ -72,9 +83,9 @@ function endpoint(env: Readonly<Record<string, string | undefined>>, variable: s
   return url.href;
 }
 
-function timeout(env: Readonly<Record<string, string | undefined>>, variable: string): number {
+function timeout(env: Readonly<Record<string, string | undefined>>, variable: string, defaultMs: number): number {
   const value = env[variable]?.trim();
-  if (value === undefined || value === "") return DEFAULT_OPERATION_TIMEOUT_MS;
+  if (value === undefined || value === "") return defaultMs;
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds < 1 || seconds > 3600) {
     throw new GcpEnvironmentError(variable, `${variable}=${JSON.stringify(value)} is invalid; give a number of seconds from 1 to 3600`);

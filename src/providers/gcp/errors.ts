@@ -106,6 +106,8 @@ export function readGoogleFailure(error: unknown): GoogleFailure {
   const message = error instanceof Error ? error.message : String(error);
   const code = typeof record.code === "string" ? record.code : causeCode(record.cause);
   if (code !== null && NETWORK_CODES.has(code)) return { kind: "unreachable", httpStatus: null, status: code, message };
+  // wid passes no abort signal to Google's clients, so an aborted request is one that hit the request time limit.
+  if (isAbort(record) || isAbort(record.cause)) return { kind: "unreachable", httpStatus: null, status: "ETIMEDOUT", message: "no response within WID_GCP_REQUEST_TIMEOUT_SECONDS" };
   if (/default credentials|invalid_grant|unable to impersonate|GOOGLE_APPLICATION_CREDENTIALS|does not exist, or it is not a file/i.test(message)) {
     return { kind: "credentials", httpStatus, status: null, message };
   }
@@ -186,6 +188,10 @@ function kindOf(status: string | null, httpStatus: number | null): GcpFailureKin
   if (known !== undefined) return known;
   if (httpStatus !== null && httpStatus >= 500) return "unreachable";
   return "other";
+}
+
+function isAbort(value: unknown): boolean {
+  return isRecord(value) && value.name === "AbortError";
 }
 
 function causeCode(cause: unknown): string | null {
