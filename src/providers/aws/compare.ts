@@ -174,7 +174,6 @@ function replaceChange(integration: AwsIntegration, role: ObservedRole, want: De
     previous: {
       path: role.path,
       arn: role.arn,
-      trustPolicy: readable(role.trustPolicy) ?? want.trustPolicyText,
       permissionsBoundary: role.permissionsBoundary,
       tags: Object.entries(role.tags).map(([Key, Value]) => ({ Key, Value })),
       inlinePolicies,

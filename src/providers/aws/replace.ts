@@ -7,7 +7,8 @@
  *    and deleted; a failed step puts back what was already taken, and stops;
  * 2. the new role is created under the new path, waiting out IAM while the name is
  *    still taken; when that fails, the old role is created again as observed (path,
- *    trust policy, boundary, tags, inline and managed policies, instance profiles);
+ *    boundary, tags, inline and managed policies, instance profiles), with the trust
+ *    policy wid writes: a trust widened outside wid is never written back;
  * 3. the new role gets its inline policy; when that fails, the new role stays and the
  *    next run puts the policy, as after any create.
  * Every failure is returned with what it left (see `ResourceOutcome.rollback`), and the
@@ -94,8 +95,8 @@ export async function replaceRole(change: ResourceChange, details: ReplaceDetail
   } catch (error) {
     const failure = asCloudError(error, change, context);
     log.error({ err: failure }, "new role could not be created; creating the old role again");
-    const restored = await recreatePrevious(iam, roleName, previous, details.create.description, send);
-    if (restored.ok) return rolledBack(failure, true, `the old role was created again under ${previous.path} with its previous trust and permissions`, restored);
+    const restored = await recreatePrevious(iam, roleName, previous, details.create, send);
+    if (restored.ok) return rolledBack(failure, true, `the old role was created again under ${previous.path} with its previous permissions and the trust policy wid writes`, restored);
     const left = restored.arn === null ? null : restored;
     const what = `putting the old role back failed too, so the identity has no working role until the next run ${left === null ? "creates it under the new path" : "finishes it"}`;
     return rolledBack(failure, false, what, left);
@@ -123,12 +124,16 @@ export async function replaceRole(change: ResourceChange, details: ReplaceDetail
   return { facts: factsOf(created) };
 }
 
-/** Creates the observed role again, with its policies and instance profiles; `ok` is false when any step failed. */
+/**
+ * Creates the observed role again under its old path, with its policies and instance
+ * profiles, and with the trust policy and description of `create`. Returns `ok` false
+ * when any step failed.
+ */
 async function recreatePrevious(
   iam: WriteContext["clients"]["iam"],
   roleName: string,
   previous: RoleSnapshot,
-  description: string | null,
+  create: ReplaceDetails["create"],
   send: AwsSend,
 ): Promise<{ ok: boolean; arn: string | null; createdAt: string | null }> {
   let response;
@@ -140,8 +145,8 @@ async function recreatePrevious(
           new CreateRoleCommand({
             RoleName: roleName,
             Path: previous.path,
-            AssumeRolePolicyDocument: previous.trustPolicy,
-            ...(description !== null ? { Description: description } : {}),
+            AssumeRolePolicyDocument: create.trustPolicy,
+            ...(create.description !== null ? { Description: create.description } : {}),
             ...(previous.permissionsBoundary !== null ? { PermissionsBoundary: previous.permissionsBoundary } : {}),
             Tags: previous.tags,
           }),

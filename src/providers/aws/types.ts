@@ -111,12 +111,12 @@ export type AwsChangeDetails =
  * What a role held when it was observed, as the JSON text to send back: enough to
  * create it again when a replacement fails. IAM's account details omit the description
  * and the maximum session duration, so a restored role gets the file's description and
- * IAM's default duration.
+ * IAM's default duration. The trust policy is not kept, because a restored role gets the
+ * one wid writes.
  */
 export interface RoleSnapshot {
   path: string;
   arn: string;
-  trustPolicy: string;
   permissionsBoundary: string | null;
   tags: AwsTag[];
   /** Every inline policy; `document` is null for one that could not be read, which is deleted but cannot be put back. */
