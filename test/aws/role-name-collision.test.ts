@@ -1,11 +1,11 @@
-import { GetRoleCommand, ListRolesCommand } from "@aws-sdk/client-iam";
+import { GetRoleCommand, GetRolePolicyCommand, ListRolesCommand } from "@aws-sdk/client-iam";
 import type { IAMClient } from "@aws-sdk/client-iam";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 import { runCli } from "../support/cli.js";
 import type { MotoServer } from "../support/moto.js";
 import { motoAvailability, motoEnv, startMoto } from "../support/moto.js";
-import { awsIdentity, awsIntegration, iamClient, readStatus, removeRepo, SETTINGS, WORKLOAD, writeRepo } from "./helpers.js";
+import { awsIdentity, awsIntegration, iamClient, readStatus, removeRepo, SETTINGS, WORKLOAD, writeFiles, writeRepo } from "./helpers.js";
 
 const availability = motoAvailability();
 
@@ -57,6 +57,37 @@ describe.skipIf(!availability.run)(`two identities that get one role name ${avai
     const status = await readStatus(repo);
     expect(status.identities["prod-reader"]?.state).toBe("invalid");
     expect(status.identities.reader?.state).toBe("invalid");
+  });
+
+  it("leaves an invalid identity's role alone", async () => {
+    const first = await writeRepo({
+      "settings.yaml": SETTINGS,
+      "integrations/ml.yaml": awsIntegration("ml", "123456789012", "    roleNamePrefix: ml-\n"),
+      "identities/prod-reader.yaml": awsIdentity("prod-reader", { integration: "ml" }),
+      "workloads/shop.yaml": WORKLOAD,
+    });
+    try {
+      expect((await runCli(["apply", first], { env: env() })).code).toBe(0);
+      const before = (await iam.send(new GetRoleCommand({ RoleName: "ml-prod-reader" }))).Role;
+
+      // prod-reader's file breaks, and another integration now gives reader the same role name.
+      await writeFiles(first, {
+        "identities/prod-reader.yaml": awsIdentity("prod-reader", { integration: "ml", actions: ["s3GetObject"] }),
+        "integrations/ml-prod.yaml": awsIntegration("ml-prod", "123456789012", "    roleNamePrefix: ml-prod-\n"),
+        "identities/reader.yaml": awsIdentity("reader", { integration: "ml-prod", actions: ["s3:PutObject"] }),
+      });
+      const applied = await runCli(["apply", first], { env: env() });
+      expect(applied.stdout).not.toContain("role/ml-prod-reader (reader)");
+
+      const after = (await iam.send(new GetRoleCommand({ RoleName: "ml-prod-reader" }))).Role;
+      expect(decodeURIComponent(after?.AssumeRolePolicyDocument ?? "")).toContain("identity:prod-reader");
+      expect(after?.Tags).toEqual(before?.Tags);
+      const policy = await iam.send(new GetRolePolicyCommand({ RoleName: "ml-prod-reader", PolicyName: "wid-permissions" }));
+      expect(decodeURIComponent(policy.PolicyDocument ?? "")).toContain("s3:GetObject");
+      expect((await readStatus(first)).identities.reader?.state).toBe("conflict");
+    } finally {
+      await removeRepo(first);
+    }
   });
 
   it("compares names ignoring case", async () => {

@@ -136,9 +136,9 @@ function compareIdentity(integration: AwsIntegration, identity: AwsIdentity, wan
 /**
  * Explains why an existing role of the identity's name is not wid's to change, or
  * returns undefined when it is. A role is wid's when it carries the ownership tag and
- * belongs to this issuer (or predates the issuer tag). It must also be tagged for this
- * integration, for no integration, or for another integration of this issuer, which
- * hands it over.
+ * belongs to this issuer (or predates the issuer tag), and its identity tag, if any,
+ * names this identity. It must also be tagged for this integration, for no integration,
+ * or for another integration of this issuer, which hands it over.
  */
 function ownershipConflict(integration: AwsIntegration, role: ObservedRole, want: DesiredRole): string | undefined {
   const { accountId } = integration.aws;
@@ -148,6 +148,10 @@ function ownershipConflict(integration: AwsIntegration, role: ObservedRole, want
   const issuer = roleIssuer(role, want.issuerDigest, want.providerArn);
   if (issuer === "other") {
     return `role ${want.roleName} is managed by wid for another issuer (tag ${ISSUER_TAG}=${role.tags[ISSUER_TAG] ?? ""}; this repository's issuer gives ${want.issuerDigest}), so another config repository manages it; wid leaves it untouched. Give the integrations of the two repositories different roleNamePrefix values. If this repository's issuer changed, tag the role ${ISSUER_TAG}=${want.issuerDigest} to let wid manage it again`;
+  }
+  const taggedIdentity = role.tags[IDENTITY_TAG];
+  if (taggedIdentity !== undefined && taggedIdentity !== want.identity) {
+    return `role ${want.roleName} is managed by wid for identity ${taggedIdentity} (tag ${IDENTITY_TAG}=${taggedIdentity}${role.tags[INTEGRATION_TAG] !== undefined ? ` in integration ${role.tags[INTEGRATION_TAG]}` : ""}), not ${want.identity}; wid leaves it untouched. Give the integrations different roleNamePrefix values so that each identity gets its own role name`;
   }
   const owner = role.tags[INTEGRATION_TAG];
   if (owner === undefined || owner === integration.name || issuer === "this") return undefined;
