@@ -251,13 +251,22 @@ function roleUpdate(integration: AwsIntegration, role: ObservedRole, want: Desir
   return [update];
 }
 
-/** Plans the inline policy back to the file, and the deletion of inline policies added outside wid. */
+/**
+ * Plans the deletion of inline policies added outside wid, then the inline policy back
+ * to the file. The deletes go first because IAM limits all inline policies of a role
+ * together: an added policy could otherwise keep the file's policy from fitting.
+ */
 function policyChanges(integration: AwsIntegration, role: ObservedRole, want: DesiredRole): ResourceChange[] {
   const changes: ResourceChange[] = [];
+  for (const name of role.inlinePolicies.keys()) {
+    if (name === want.policyName) continue;
+    const details: AwsChangeDetails = { kind: "aws-delete-role-policy", roleName: want.roleName, policyName: name };
+    changes.push(change("delete", "role-policy", rolePolicyResource(want.roleName, name), integration, want.identity, "an inline policy was added outside wid; the file is the role's only policy", details));
+  }
+
   const put: AwsChangeDetails = { kind: "aws-put-role-policy", roleName: want.roleName, policyName: want.policyName, document: want.policyText };
   const resource = rolePolicyResource(want.roleName);
   const current = role.inlinePolicies.get(want.policyName);
-
   if (current === undefined) {
     const created = change("create", "role-policy", resource, integration, want.identity, `the role has no inline policy ${want.policyName}`, put);
     created.permissions = true;
@@ -271,12 +280,6 @@ function policyChanges(integration: AwsIntegration, role: ObservedRole, want: De
     updated.permissions = true;
     updated.diff = { statements: diffPolicies(current.value, want.policy) };
     changes.push(updated);
-  }
-
-  for (const name of role.inlinePolicies.keys()) {
-    if (name === want.policyName) continue;
-    const details: AwsChangeDetails = { kind: "aws-delete-role-policy", roleName: want.roleName, policyName: name };
-    changes.push(change("delete", "role-policy", rolePolicyResource(want.roleName, name), integration, want.identity, "an inline policy was added outside wid; the file is the role's only policy", details));
   }
   return changes;
 }
