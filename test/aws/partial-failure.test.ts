@@ -165,6 +165,20 @@ describe.skipIf(!availability.run)(`partial failures and IAM limits ${availabili
     expect(names).toEqual(["wid-permissions"]);
   });
 
+  it("fails a quota error without retries", async () => {
+    proxy.failWhen((call) => call.action === "CreateRole" && call.params.get("RoleName") === "wid-gamma", {
+      status: 409,
+      code: "LimitExceeded",
+      message: "Cannot exceed quota for RolesPerAccount: 1000",
+    });
+
+    const applied = await runCli(["apply", repo], { env: env() });
+    expect(applied.code).toBe(1);
+    expect(applied.stdout).toContain("LimitExceeded: Cannot exceed quota for RolesPerAccount: 1000");
+    expect(proxy.calls().filter((call) => call.action === "CreateRole" && call.params.get("RoleName") === "wid-gamma")).toHaveLength(1);
+    expect((await readStatus(repo)).identities.alpha?.state).toBe("installed");
+  });
+
   it("rejects a role name over IAM's limit", async () => {
     await writeFiles(repo, { "integrations/aws-prod.yaml": awsIntegration("aws-prod", "123456789012", `    roleNamePrefix: ${"p".repeat(60)}-\n`) });
     const planned = await runCli(["plan", repo], { env: env() });
