@@ -171,13 +171,33 @@ describe.skipIf(!availability.run)(`role path and name changes ${availability.re
       proxy.failWhen((call) => call.action === "CreateRole" && call.params.get("Path") === "/moved/");
 
       const applied = await run();
-      expect(applied.report?.outcomes.find((each) => each.resource === "role/wid-s3-access")).toMatchObject({ outcome: "failed", rollback: "restored" });
+      expect(applied.report?.outcomes.find((each) => each.resource === "role/wid-s3-access" && each.outcome === "failed")).toMatchObject({ rollback: "restored" });
       expect((await role("wid-s3-access"))?.path).toBe("/workload-identity/");
       const restored = JSON.parse(await trustOf("wid-s3-access")) as { Statement: { Principal: unknown; Action: unknown; Condition: unknown }[] };
       expect(restored.Statement).toHaveLength(1);
       expect(restored.Statement[0]?.Principal).toEqual({ Federated: "arn:aws:iam::123456789012:oidc-provider/oidc.example.com" });
       expect(restored.Statement[0]?.Action).toBe("sts:AssumeRoleWithWebIdentity");
       expect(restored.Statement[0]?.Condition).toEqual({ StringEquals: { "oidc.example.com:aud": "sts.amazonaws.com", "oidc.example.com:sub": "identity:s3-access" } });
+    });
+
+    it("fixes the trust when the old role stays", async () => {
+      const wider = JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          JSON.parse(await trustOf("wid-s3-access")).Statement[0],
+          { Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "sts:AssumeRole" },
+        ],
+      });
+      await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: "wid-s3-access", PolicyDocument: wider }));
+      await writeFiles(repo, { "settings.yaml": PRUNE, "integrations/aws-prod.yaml": awsIntegration("aws-prod", "123456789012", NEW_PATH) });
+      proxy.failWhen((call) => call.action === "DeleteRole");
+
+      const applied = await run();
+      expect(applied.outcome).toBe("failed");
+      expect((await role("wid-s3-access"))?.path).toBe("/workload-identity/");
+      const oldTrust = JSON.parse(await trustOf("wid-s3-access")) as { Statement: { Principal: unknown }[] };
+      expect(oldTrust.Statement).toHaveLength(1);
+      expect(oldTrust.Statement[0]?.Principal).toEqual({ Federated: "arn:aws:iam::123456789012:oidc-provider/oidc.example.com" });
     });
 
     it("plans the role again when even the rollback fails", async () => {

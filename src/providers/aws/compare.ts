@@ -178,6 +178,7 @@ function replaceChange(integration: AwsIntegration, role: ObservedRole, want: De
     previous: {
       path: role.path,
       arn: role.arn,
+      trustMatches: role.trustPolicy.ok && canonicalPolicyJson(role.trustPolicy.value) === canonicalPolicyJson(want.trustPolicy),
       permissionsBoundary: role.permissionsBoundary,
       tags: Object.entries(role.tags).map(([Key, Value]) => ({ Key, Value })),
       inlinePolicies,
@@ -189,7 +190,9 @@ function replaceChange(integration: AwsIntegration, role: ObservedRole, want: De
   };
   const replaced = change("update", "role", roleResource(want.roleName), integration, want.identity, reason, details);
   replaced.permissions = true;
-  replaced.diff = { attributes: [`path: ${role.path} -> ${want.path} (replaced: ARN ${role.arn} -> ${want.arn})`] };
+  const attributes = [`path: ${role.path} -> ${want.path} (replaced: ARN ${role.arn} -> ${want.arn})`];
+  if (!details.previous.trustMatches) attributes.push("trust policy differs from the one wid writes, and is fixed on the old role first");
+  replaced.diff = { attributes };
   return replaced;
 }
 

@@ -3,6 +3,8 @@
  * a role name is unique in the account whatever its path. So the old role has to be
  * deleted before the new one can be created, and no order keeps a role in place
  * throughout. wid shortens and guards that gap instead:
+ * 0. a trust policy that differs from the one wid writes is fixed on the old role, so
+ *    that a replacement that keeps failing does not keep a trust widened outside wid;
  * 1. the old role is taken apart (instance profiles, managed policies, inline policies)
  *    and deleted; a failed step puts back what was already taken, and stops;
  * 2. the new role is created under the new path, waiting out IAM while the name is
@@ -24,6 +26,7 @@ import {
   DetachRolePolicyCommand,
   PutRolePolicyCommand,
   RemoveRoleFromInstanceProfileCommand,
+  UpdateAssumeRolePolicyCommand,
 } from "@aws-sdk/client-iam";
 
 import type { ResourceChange } from "../../plan/types.js";
@@ -44,6 +47,11 @@ export async function replaceRole(change: ResourceChange, details: ReplaceDetail
   const iam = context.clients.iam;
   const { roleName, previous } = details;
   const log = context.logger.child({ identity: change.identity, resource: change.resource });
+
+  // 0. Fix the old role's trust. A failure here has changed nothing, so it is thrown.
+  if (!previous.trustMatches) {
+    await send("iam:UpdateAssumeRolePolicy", () => iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: roleName, PolicyDocument: details.create.trustPolicy })));
+  }
 
   // 1. Take the old role apart and delete it; undo in reverse order on failure.
   const undo: { call: string; run: () => Promise<unknown> }[] = [];

@@ -117,6 +117,8 @@ export type AwsChangeDetails =
 export interface RoleSnapshot {
   path: string;
   arn: string;
+  /** True when the observed trust policy is the one wid writes. Otherwise the replacement fixes it first. */
+  trustMatches: boolean;
   permissionsBoundary: string | null;
   tags: AwsTag[];
   /** Every inline policy; `document` is null for one that could not be read, which is deleted but cannot be put back. */
