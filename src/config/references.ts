@@ -9,7 +9,8 @@ import { quote } from "./quote.js";
 
 /**
  * Assembles the model from the documents' results and checks the rules that span
- * documents: one Settings, unique names, identity references and role name lengths.
+ * documents: one Settings, unique names, identity references, and role names that fit IAM's
+ * length limit and are unique in their account.
  * An identity that breaks one of them becomes invalid: it keeps its last installed state.
  */
 export function assembleModel(results: readonly DocumentResult[], files: readonly string[], unreadableFiles: readonly string[], diagnostics: Diagnostic[]): ConfigModel {
@@ -129,6 +130,11 @@ export function assembleModel(results: readonly DocumentResult[], files: readonl
     }
   }
 
+  for (const identity of sharedRoleNames(identities, integrations, error)) {
+    identities.delete(identity.name);
+    invalidIdentities.set(identity.name, toInvalid(identity));
+  }
+
   return {
     settings,
     integrations,
@@ -140,6 +146,48 @@ export function assembleModel(results: readonly DocumentResult[], files: readonl
     filesWithErrors: [...new Set(diagnostics.filter((diagnostic) => diagnostic.severity === "error").map((diagnostic) => diagnostic.file))].sort(compareBytes),
     files,
   };
+}
+
+/**
+ * Finds AWS identities whose role names clash: two integrations of one account whose
+ * prefixes give two identities the same role name, such as `ml-` with `prod-reader` and
+ * `ml-prod-` with `reader`. IAM role names are unique in an account without regard to
+ * case, so `ML-a` and `ml-a` clash too. Returns each such identity, with an error that
+ * names the others, so that it becomes invalid. Otherwise the two integrations would take
+ * the role from each other on every apply, and one identity's tokens could assume the
+ * role while it has the other's permissions.
+ */
+function sharedRoleNames(
+  identities: ReadonlyMap<string, WorkloadIdentity>,
+  integrations: ReadonlyMap<string, Integration>,
+  error: (source: SourceLocation, code: string, message: string, field?: string) => void,
+): WorkloadIdentity[] {
+  const byRole = new Map<string, { identity: WorkloadIdentity; roleName: string }[]>();
+  for (const identity of identities.values()) {
+    const integration = integrations.get(identity.integration);
+    if (integration?.provider !== "aws") continue;
+    const roleName = awsRoleName(integration.aws, identity.name);
+    const key = `${integration.aws.accountId}/${roleName.toLowerCase()}`;
+    byRole.set(key, [...(byRole.get(key) ?? []), { identity, roleName }]);
+  }
+
+  const clashing: WorkloadIdentity[] = [];
+  for (const group of byRole.values()) {
+    if (group.length < 2) continue;
+    for (const { identity, roleName } of group) {
+      const others = group
+        .filter((other) => other.identity !== identity)
+        .map((other) => `identity ${quote(other.identity.name)} of integration ${quote(other.identity.integration)} (${at(other.identity.source)}) as ${other.roleName}`);
+      error(
+        identity.source,
+        "aws-role-name-shared",
+        `gives role name ${roleName}, which ${others.join(" and ")} also gets in the same account; IAM role names are unique in an account without regard to case, so change a roleNamePrefix or rename an identity`,
+        "metadata.name",
+      );
+      clashing.push(identity);
+    }
+  }
+  return clashing;
 }
 
 function toInvalid(identity: WorkloadIdentity | InvalidIdentity): InvalidIdentity {

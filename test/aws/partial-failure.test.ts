@@ -1,4 +1,4 @@
-import { ListRolesCommand } from "@aws-sdk/client-iam";
+import { ListRolePoliciesCommand, ListRolesCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import type { IAMClient } from "@aws-sdk/client-iam";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
@@ -139,6 +139,44 @@ describe.skipIf(!availability.run)(`partial failures and IAM limits ${availabili
     expect(proxy.calls().filter((call) => call.params.get("RoleName") === "wid-gamma")).toEqual([]);
     expect(iamTotals(proxy.counts()).writes).toBe(5);
     expect((await readStatus(repo)).identities.gamma?.state).toBe("invalid");
+  });
+
+  it("deletes outside inline policies first", async () => {
+    expect((await runCli(["apply", repo], { env: env() })).code).toBe(0);
+    const resources = (bucket: string): string[] => Array.from({ length: 150 }, (_, index) => `arn:aws:s3:::${bucket}/${"x".repeat(20)}${index}`);
+    const extra = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: resources("theirs") }] });
+    await iam.send(new PutRolePolicyCommand({ RoleName: "wid-gamma", PolicyName: "added-by-hand", PolicyDocument: extra }));
+    await writeFiles(repo, { "identities/gamma.yaml": awsIdentity("gamma", { resource: `[${resources("ours").join(", ")}]` }) });
+
+    // IAM counts every inline policy of a role against one limit of 10,240 characters.
+    let handPolicy = true;
+    proxy.failWhen(
+      (call) => {
+        if (call.action === "DeleteRolePolicy" && call.params.get("PolicyName") === "added-by-hand") handPolicy = false;
+        return call.action === "PutRolePolicy" && call.params.get("RoleName") === "wid-gamma" && handPolicy;
+      },
+      { status: 409, code: "LimitExceeded", message: "Maximum policy size of 10240 bytes exceeded for role wid-gamma" },
+    );
+
+    const applied = await runCli(["apply", repo], { env: env() });
+    expect(applied.stdout).toContain("Apply complete");
+    expect(applied.code).toBe(0);
+    const names = (await iam.send(new ListRolePoliciesCommand({ RoleName: "wid-gamma" }))).PolicyNames;
+    expect(names).toEqual(["wid-permissions"]);
+  });
+
+  it("fails a quota error without retries", async () => {
+    proxy.failWhen((call) => call.action === "CreateRole" && call.params.get("RoleName") === "wid-gamma", {
+      status: 409,
+      code: "LimitExceeded",
+      message: "Cannot exceed quota for RolesPerAccount: 1000",
+    });
+
+    const applied = await runCli(["apply", repo], { env: env() });
+    expect(applied.code).toBe(1);
+    expect(applied.stdout).toContain("LimitExceeded: Cannot exceed quota for RolesPerAccount: 1000");
+    expect(proxy.calls().filter((call) => call.action === "CreateRole" && call.params.get("RoleName") === "wid-gamma")).toHaveLength(1);
+    expect((await readStatus(repo)).identities.alpha?.state).toBe("installed");
   });
 
   it("rejects a role name over IAM's limit", async () => {

@@ -1,7 +1,7 @@
 import { rm } from "node:fs/promises";
 import path from "node:path";
 
-import { CreateRoleCommand, GetRoleCommand, GetRolePolicyCommand, ListRolesCommand, TagRoleCommand } from "@aws-sdk/client-iam";
+import { CreateRoleCommand, GetRoleCommand, GetRolePolicyCommand, ListRolesCommand, TagRoleCommand, UpdateAssumeRolePolicyCommand } from "@aws-sdk/client-iam";
 import type { IAMClient } from "@aws-sdk/client-iam";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
@@ -35,6 +35,7 @@ describe.skipIf(!availability.run)(`role path and name changes ${availability.re
       return undefined;
     }
   };
+  const trustOf = async (name: string): Promise<string> => decodeURIComponent((await iam.send(new GetRoleCommand({ RoleName: name }))).Role?.AssumeRolePolicyDocument ?? "");
   const policyOf = async (name: string): Promise<string> => decodeURIComponent((await iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: "wid-permissions" }))).PolicyDocument ?? "");
   const roleNames = async (): Promise<string[]> => ((await iam.send(new ListRolesCommand({}))).Roles ?? []).map((each) => each.RoleName ?? "").sort();
   const writes = (): string[] => proxy.calls().filter((call) => call.service === "iam" && !/^(Get|List)/.test(call.action)).map((call) => call.action);
@@ -139,7 +140,7 @@ describe.skipIf(!availability.run)(`role path and name changes ${availability.re
       const outcome = applied.report?.outcomes.find((each) => each.resource === "role/wid-s3-access");
       expect(outcome).toMatchObject({ outcome: "failed", rollback: "restored" });
       expect(outcome?.message).toContain("iam:CreateRole on role/wid-s3-access (integration aws-prod, identity s3-access) failed: AccessDenied");
-      expect(outcome?.message).toContain("the old role was created again under /workload-identity/ with its previous trust and permissions");
+      expect(outcome?.message).toContain("the old role was created again under /workload-identity/ with its previous permissions and the trust policy wid writes");
       const restored = await role("wid-s3-access");
       expect(restored?.path).toBe("/workload-identity/");
       expect(await policyOf("wid-s3-access")).toContain("s3:GetObject");
@@ -153,6 +154,50 @@ describe.skipIf(!availability.run)(`role path and name changes ${availability.re
       proxy.failWhen(undefined);
       expect((await run()).outcome).toBe("applied");
       expect((await role("wid-s3-access"))?.path).toBe("/moved/");
+    });
+
+    it("restores the old role with wid's trust", async () => {
+      const wider = JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          JSON.parse(await trustOf("wid-s3-access")).Statement[0],
+          { Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "sts:AssumeRole" },
+        ],
+      });
+      await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: "wid-s3-access", PolicyDocument: wider }));
+      const written = JSON.parse(await trustOf("wid-s3-access")).Statement as unknown[];
+      expect(written).toHaveLength(2);
+      await writeFiles(repo, { "settings.yaml": PRUNE, "integrations/aws-prod.yaml": awsIntegration("aws-prod", "123456789012", NEW_PATH) });
+      proxy.failWhen((call) => call.action === "CreateRole" && call.params.get("Path") === "/moved/");
+
+      const applied = await run();
+      expect(applied.report?.outcomes.find((each) => each.resource === "role/wid-s3-access" && each.outcome === "failed")).toMatchObject({ rollback: "restored" });
+      expect((await role("wid-s3-access"))?.path).toBe("/workload-identity/");
+      const restored = JSON.parse(await trustOf("wid-s3-access")) as { Statement: { Principal: unknown; Action: unknown; Condition: unknown }[] };
+      expect(restored.Statement).toHaveLength(1);
+      expect(restored.Statement[0]?.Principal).toEqual({ Federated: "arn:aws:iam::123456789012:oidc-provider/oidc.example.com" });
+      expect(restored.Statement[0]?.Action).toBe("sts:AssumeRoleWithWebIdentity");
+      expect(restored.Statement[0]?.Condition).toEqual({ StringEquals: { "oidc.example.com:aud": "sts.amazonaws.com", "oidc.example.com:sub": "identity:s3-access" } });
+    });
+
+    it("fixes the trust when the old role stays", async () => {
+      const wider = JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          JSON.parse(await trustOf("wid-s3-access")).Statement[0],
+          { Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "sts:AssumeRole" },
+        ],
+      });
+      await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: "wid-s3-access", PolicyDocument: wider }));
+      await writeFiles(repo, { "settings.yaml": PRUNE, "integrations/aws-prod.yaml": awsIntegration("aws-prod", "123456789012", NEW_PATH) });
+      proxy.failWhen((call) => call.action === "DeleteRole");
+
+      const applied = await run();
+      expect(applied.outcome).toBe("failed");
+      expect((await role("wid-s3-access"))?.path).toBe("/workload-identity/");
+      const oldTrust = JSON.parse(await trustOf("wid-s3-access")) as { Statement: { Principal: unknown }[] };
+      expect(oldTrust.Statement).toHaveLength(1);
+      expect(oldTrust.Statement[0]?.Principal).toEqual({ Federated: "arn:aws:iam::123456789012:oidc-provider/oidc.example.com" });
     });
 
     it("plans the role again when even the rollback fails", async () => {

@@ -119,6 +119,7 @@ const negativeCases: NegativeCase[] = [
   { name: "account ID as a number", document: awsIntegration({ accountId: 54238437032 }), keyword: "type", instancePath: "/spec/aws/accountId" },
   { name: "account ID of 11 digits", document: awsIntegration({ accountId: "12345678901" }), keyword: "pattern", instancePath: "/spec/aws/accountId" },
   { name: "role path without slash", document: awsIntegration({ accountId: "123456789012", rolePath: "wid" }), keyword: "pattern", instancePath: "/spec/aws/rolePath" },
+  { name: "role path of two slashes", document: awsIntegration({ accountId: "123456789012", rolePath: "//" }), keyword: "pattern", instancePath: "/spec/aws/rolePath" },
   {
     name: "issuer with trailing slash",
     document: { apiVersion: "wid/v1", kind: "Settings", spec: { issuer: "https://oidc.example.com/" } },

@@ -136,9 +136,9 @@ function compareIdentity(integration: AwsIntegration, identity: AwsIdentity, wan
 /**
  * Explains why an existing role of the identity's name is not wid's to change, or
  * returns undefined when it is. A role is wid's when it carries the ownership tag and
- * belongs to this issuer (or predates the issuer tag). It must also be tagged for this
- * integration, for no integration, or for another integration of this issuer, which
- * hands it over.
+ * belongs to this issuer (or predates the issuer tag), and its identity tag, if any,
+ * names this identity. It must also be tagged for this integration, for no integration,
+ * or for another integration of this issuer, which hands it over.
  */
 function ownershipConflict(integration: AwsIntegration, role: ObservedRole, want: DesiredRole): string | undefined {
   const { accountId } = integration.aws;
@@ -148,6 +148,10 @@ function ownershipConflict(integration: AwsIntegration, role: ObservedRole, want
   const issuer = roleIssuer(role, want.issuerDigest, want.providerArn);
   if (issuer === "other") {
     return `role ${want.roleName} is managed by wid for another issuer (tag ${ISSUER_TAG}=${role.tags[ISSUER_TAG] ?? ""}; this repository's issuer gives ${want.issuerDigest}), so another config repository manages it; wid leaves it untouched. Give the integrations of the two repositories different roleNamePrefix values. If this repository's issuer changed, tag the role ${ISSUER_TAG}=${want.issuerDigest} to let wid manage it again`;
+  }
+  const taggedIdentity = role.tags[IDENTITY_TAG];
+  if (taggedIdentity !== undefined && taggedIdentity !== want.identity) {
+    return `role ${want.roleName} is managed by wid for identity ${taggedIdentity} (tag ${IDENTITY_TAG}=${taggedIdentity}${role.tags[INTEGRATION_TAG] !== undefined ? ` in integration ${role.tags[INTEGRATION_TAG]}` : ""}), not ${want.identity}; wid leaves it untouched. Give the integrations different roleNamePrefix values so that each identity gets its own role name`;
   }
   const owner = role.tags[INTEGRATION_TAG];
   if (owner === undefined || owner === integration.name || issuer === "this") return undefined;
@@ -174,7 +178,7 @@ function replaceChange(integration: AwsIntegration, role: ObservedRole, want: De
     previous: {
       path: role.path,
       arn: role.arn,
-      trustPolicy: readable(role.trustPolicy) ?? want.trustPolicyText,
+      trustMatches: role.trustPolicy.ok && canonicalPolicyJson(role.trustPolicy.value) === canonicalPolicyJson(want.trustPolicy),
       permissionsBoundary: role.permissionsBoundary,
       tags: Object.entries(role.tags).map(([Key, Value]) => ({ Key, Value })),
       inlinePolicies,
@@ -186,7 +190,9 @@ function replaceChange(integration: AwsIntegration, role: ObservedRole, want: De
   };
   const replaced = change("update", "role", roleResource(want.roleName), integration, want.identity, reason, details);
   replaced.permissions = true;
-  replaced.diff = { attributes: [`path: ${role.path} -> ${want.path} (replaced: ARN ${role.arn} -> ${want.arn})`] };
+  const attributes = [`path: ${role.path} -> ${want.path} (replaced: ARN ${role.arn} -> ${want.arn})`];
+  if (!details.previous.trustMatches) attributes.push("trust policy differs from the one wid writes, and is fixed on the old role first");
+  replaced.diff = { attributes };
   return replaced;
 }
 
@@ -248,13 +254,22 @@ function roleUpdate(integration: AwsIntegration, role: ObservedRole, want: Desir
   return [update];
 }
 
-/** Plans the inline policy back to the file, and the deletion of inline policies added outside wid. */
+/**
+ * Plans the deletion of inline policies added outside wid, then the inline policy back
+ * to the file. The deletes go first because IAM limits all inline policies of a role
+ * together: an added policy could otherwise keep the file's policy from fitting.
+ */
 function policyChanges(integration: AwsIntegration, role: ObservedRole, want: DesiredRole): ResourceChange[] {
   const changes: ResourceChange[] = [];
+  for (const name of role.inlinePolicies.keys()) {
+    if (name === want.policyName) continue;
+    const details: AwsChangeDetails = { kind: "aws-delete-role-policy", roleName: want.roleName, policyName: name };
+    changes.push(change("delete", "role-policy", rolePolicyResource(want.roleName, name), integration, want.identity, "an inline policy was added outside wid; the file is the role's only policy", details));
+  }
+
   const put: AwsChangeDetails = { kind: "aws-put-role-policy", roleName: want.roleName, policyName: want.policyName, document: want.policyText };
   const resource = rolePolicyResource(want.roleName);
   const current = role.inlinePolicies.get(want.policyName);
-
   if (current === undefined) {
     const created = change("create", "role-policy", resource, integration, want.identity, `the role has no inline policy ${want.policyName}`, put);
     created.permissions = true;
@@ -268,12 +283,6 @@ function policyChanges(integration: AwsIntegration, role: ObservedRole, want: De
     updated.permissions = true;
     updated.diff = { statements: diffPolicies(current.value, want.policy) };
     changes.push(updated);
-  }
-
-  for (const name of role.inlinePolicies.keys()) {
-    if (name === want.policyName) continue;
-    const details: AwsChangeDetails = { kind: "aws-delete-role-policy", roleName: want.roleName, policyName: name };
-    changes.push(change("delete", "role-policy", rolePolicyResource(want.roleName, name), integration, want.identity, "an inline policy was added outside wid; the file is the role's only policy", details));
   }
   return changes;
 }

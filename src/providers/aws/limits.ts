@@ -28,7 +28,7 @@ export const IAM_LIMITS = {
 } as const;
 
 const ROLE_NAME = /^[\w+=,.@-]+$/;
-const ROLE_PATH = /^\/([\u0021-\u007E]*\/)?$/;
+const ROLE_PATH = /^\/([\u0021-\u007E]+\/)?$/;
 const DESCRIPTION = /^[\t\n\r\u0020-\u007E\u00A1-\u00FF]*$/;
 const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 

@@ -3,11 +3,14 @@
  * a role name is unique in the account whatever its path. So the old role has to be
  * deleted before the new one can be created, and no order keeps a role in place
  * throughout. wid shortens and guards that gap instead:
+ * 0. a trust policy that differs from the one wid writes is fixed on the old role, so
+ *    that a replacement that keeps failing does not keep a trust widened outside wid;
  * 1. the old role is taken apart (instance profiles, managed policies, inline policies)
  *    and deleted; a failed step puts back what was already taken, and stops;
  * 2. the new role is created under the new path, waiting out IAM while the name is
  *    still taken; when that fails, the old role is created again as observed (path,
- *    trust policy, boundary, tags, inline and managed policies, instance profiles);
+ *    boundary, tags, inline and managed policies, instance profiles), with the trust
+ *    policy wid writes: a trust widened outside wid is never written back;
  * 3. the new role gets its inline policy; when that fails, the new role stays and the
  *    next run puts the policy, as after any create.
  * Every failure is returned with what it left (see `ResourceOutcome.rollback`), and the
@@ -23,6 +26,7 @@ import {
   DetachRolePolicyCommand,
   PutRolePolicyCommand,
   RemoveRoleFromInstanceProfileCommand,
+  UpdateAssumeRolePolicyCommand,
 } from "@aws-sdk/client-iam";
 
 import type { ResourceChange } from "../../plan/types.js";
@@ -43,6 +47,11 @@ export async function replaceRole(change: ResourceChange, details: ReplaceDetail
   const iam = context.clients.iam;
   const { roleName, previous } = details;
   const log = context.logger.child({ identity: change.identity, resource: change.resource });
+
+  // 0. Fix the old role's trust. A failure here has changed nothing, so it is thrown.
+  if (!previous.trustMatches) {
+    await send("iam:UpdateAssumeRolePolicy", () => iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: roleName, PolicyDocument: details.create.trustPolicy })));
+  }
 
   // 1. Take the old role apart and delete it; undo in reverse order on failure.
   const undo: { call: string; run: () => Promise<unknown> }[] = [];
@@ -94,8 +103,8 @@ export async function replaceRole(change: ResourceChange, details: ReplaceDetail
   } catch (error) {
     const failure = asCloudError(error, change, context);
     log.error({ err: failure }, "new role could not be created; creating the old role again");
-    const restored = await recreatePrevious(iam, roleName, previous, details.create.description, send);
-    if (restored.ok) return rolledBack(failure, true, `the old role was created again under ${previous.path} with its previous trust and permissions`, restored);
+    const restored = await recreatePrevious(iam, roleName, previous, details.create, send);
+    if (restored.ok) return rolledBack(failure, true, `the old role was created again under ${previous.path} with its previous permissions and the trust policy wid writes`, restored);
     const left = restored.arn === null ? null : restored;
     const what = `putting the old role back failed too, so the identity has no working role until the next run ${left === null ? "creates it under the new path" : "finishes it"}`;
     return rolledBack(failure, false, what, left);
@@ -123,12 +132,16 @@ export async function replaceRole(change: ResourceChange, details: ReplaceDetail
   return { facts: factsOf(created) };
 }
 
-/** Creates the observed role again, with its policies and instance profiles; `ok` is false when any step failed. */
+/**
+ * Creates the observed role again under its old path, with its policies and instance
+ * profiles, and with the trust policy and description of `create`. Returns `ok` false
+ * when any step failed.
+ */
 async function recreatePrevious(
   iam: WriteContext["clients"]["iam"],
   roleName: string,
   previous: RoleSnapshot,
-  description: string | null,
+  create: ReplaceDetails["create"],
   send: AwsSend,
 ): Promise<{ ok: boolean; arn: string | null; createdAt: string | null }> {
   let response;
@@ -140,8 +153,8 @@ async function recreatePrevious(
           new CreateRoleCommand({
             RoleName: roleName,
             Path: previous.path,
-            AssumeRolePolicyDocument: previous.trustPolicy,
-            ...(description !== null ? { Description: description } : {}),
+            AssumeRolePolicyDocument: create.trustPolicy,
+            ...(create.description !== null ? { Description: create.description } : {}),
             ...(previous.permissionsBoundary !== null ? { PermissionsBoundary: previous.permissionsBoundary } : {}),
             Tags: previous.tags,
           }),

@@ -111,12 +111,14 @@ export type AwsChangeDetails =
  * What a role held when it was observed, as the JSON text to send back: enough to
  * create it again when a replacement fails. IAM's account details omit the description
  * and the maximum session duration, so a restored role gets the file's description and
- * IAM's default duration.
+ * IAM's default duration. The trust policy is not kept, because a restored role gets the
+ * one wid writes.
  */
 export interface RoleSnapshot {
   path: string;
   arn: string;
-  trustPolicy: string;
+  /** True when the observed trust policy is the one wid writes. Otherwise the replacement fixes it first. */
+  trustMatches: boolean;
   permissionsBoundary: string | null;
   tags: AwsTag[];
   /** Every inline policy; `document` is null for one that could not be read, which is deleted but cannot be put back. */
