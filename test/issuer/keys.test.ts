@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from "node:crypto";
-import { chmod, chown, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -221,6 +221,24 @@ describe("wid issuer rotate", () => {
     expect(listed[1]?.retiredAt).not.toBeNull();
     expect(listed[2]?.retireAt).toBeNull();
     expect(await parseKeySet(await readFile(keys, "utf8"), keys).then((keySet) => keySet.keys[1]?.privateJwk)).toBeNull();
+  });
+
+  it("rejects a change while the key file is locked", async () => {
+    const keys = path.join(await newFolder(), "keys.json");
+    expect((await runCli(["issuer", "init", "--keys", keys])).code).toBe(0);
+    const before = await readFile(keys, "utf8");
+    await writeFile(`${keys}.lock`, "12345\n");
+
+    for (const command of [["issuer", "rotate", "--keys", keys], ["issuer", "retire", "--keys", keys]]) {
+      const result = await runCli(command);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`${keys}.lock exists, so another wid issuer rotate or retire is changing ${keys}`);
+    }
+    expect(await readFile(keys, "utf8")).toBe(before);
+
+    await rm(`${keys}.lock`);
+    expect((await runCli(["issuer", "rotate", "--keys", keys])).code).toBe(0);
+    await expect(stat(`${keys}.lock`)).rejects.toThrow("ENOENT");
   });
 });
 

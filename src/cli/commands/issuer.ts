@@ -12,6 +12,7 @@ import { jwks } from "../../issuer/discovery.js";
 import { IssuerError } from "../../issuer/errors.js";
 import { keyFilePermissionWarning, readIssuerEnvironment, resolveKeyFilePath, resolveKeySource } from "../../issuer/key-source.js";
 import { parseKeySet, writeKeySetFile } from "../../issuer/key-file.js";
+import { withKeyFileLock } from "../../issuer/key-file-lock.js";
 import { createKeySet, DEFAULT_ACTIVATION_DELAY_SECONDS, retireExpiredKeys, retireKeyNow, rotateKeySet } from "../../issuer/key-rotation.js";
 import type { RotateResult } from "../../issuer/key-rotation.js";
 import type { KeySet, SigningAlgorithm, SigningKey } from "../../issuer/key-set.js";
@@ -80,11 +81,14 @@ export function registerIssuer(program: Command): void {
         if (activationDelaySeconds === undefined) throw new CliError(`--activate-after ${options.activateAfter} is not a duration; use a form such as 10m or 0s`);
         const maxTokenLifetimeSeconds = dir === undefined ? undefined : (await loadIssuerConfig(await configDirectory(dir))).settings.tokenLifetimeSeconds;
 
-        const now = new Date();
-        const keySet = await readKeySetFile(file);
-        const alg = options.alg ?? signingKey(keySet, now)?.alg ?? DEFAULT_SIGNING_ALGORITHM;
-        const rotated = await rotateKeySet(keySet, { alg, now, activationDelaySeconds, ...(maxTokenLifetimeSeconds !== undefined ? { maxTokenLifetimeSeconds } : {}) });
-        await writeKeySetFile(file, rotated.keySet);
+        const { rotated, alg } = await withKeyFileLock(file, async () => {
+          const now = new Date();
+          const keySet = await readKeySetFile(file);
+          const alg = options.alg ?? signingKey(keySet, now)?.alg ?? DEFAULT_SIGNING_ALGORITHM;
+          const rotated = await rotateKeySet(keySet, { alg, now, activationDelaySeconds, ...(maxTokenLifetimeSeconds !== undefined ? { maxTokenLifetimeSeconds } : {}) });
+          await writeKeySetFile(file, rotated.keySet);
+          return { rotated, alg };
+        });
 
         for (const line of rotationSummary(rotated, alg)) console.log(line);
       }),
@@ -98,10 +102,13 @@ export function registerIssuer(program: Command): void {
     .action(
       issuerAction(async (options: { keys?: string; kid?: string }) => {
         const file = resolveKeyFilePath(options.keys, env);
-        const current = await readKeySetFile(file);
-        const now = new Date();
-        const { keySet, retired } = options.kid === undefined ? retireExpiredKeys(current, now) : retireNow(current, options.kid, now);
-        if (retired.length > 0) await writeKeySetFile(file, keySet);
+        const retired = await withKeyFileLock(file, async () => {
+          const current = await readKeySetFile(file);
+          const now = new Date();
+          const result = options.kid === undefined ? retireExpiredKeys(current, now) : retireNow(current, options.kid, now);
+          if (result.retired.length > 0) await writeKeySetFile(file, result.keySet);
+          return result.retired;
+        });
         for (const key of retired) console.log(`Retired key ${key.kid}.`);
         if (retired.length === 0) console.log("No key is due for retirement.");
         if (options.kid !== undefined) console.log("Publish the JWKS again (wid issuer publish) if a bucket or static site serves it.");
