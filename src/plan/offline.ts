@@ -26,6 +26,7 @@ export function planOffline(config: ConfigModel, previous: StatusFile | undefine
   const providerNeeded = { changes: new Map<string, string>(), pending: new Map<string, string>() };
   const removal = removalPolicy(model);
   const issuer = model.settings?.issuer ?? "";
+  const suspended = model.settings?.suspend === true;
 
   // Desired identities: create, update or leave each one, or hold it as pending.
   for (const identity of model.identities.values()) {
@@ -40,20 +41,21 @@ export function planOffline(config: ConfigModel, previous: StatusFile | undefine
 
     const desiredHash = permissionsHash(identity);
     const installedHash = before?.installedHash ?? null;
-    const target = identity.install ? changes : pending;
+    // Suspending applies works like install: false for every identity: its changes wait.
+    const applies = identity.install && !suspended;
+    const target = applies ? changes : pending;
+    const waitingFor = identity.install ? "applying is suspended" : "install is false";
 
     if (installedHash === null) {
       if (previous?.integrations[integration.name]?.installed !== true) {
-        const needed = identity.install ? providerNeeded.changes : providerNeeded.pending;
+        const needed = applies ? providerNeeded.changes : providerNeeded.pending;
         if (!needed.has(integration.name)) needed.set(integration.name, identity.name);
       }
       target.push(...identityChanges("create", integration, identity, "the identity is not installed yet"));
-      identities[identity.name] = identity.install ? { state: "installed" } : { state: "not-installed", message: "install is false" };
+      identities[identity.name] = applies ? { state: "installed" } : identity.install ? { state: "pending-install", message: waitingFor } : { state: "not-installed", message: waitingFor };
     } else if (installedHash !== desiredHash) {
       target.push(...identityChanges("update", integration, identity, "the permissions in the file differ from the installed ones"));
-      identities[identity.name] = identity.install
-        ? { state: "installed" }
-        : { state: "pending-install", message: "the permissions in the file differ from the installed ones, and install is false" };
+      identities[identity.name] = applies ? { state: "installed" } : { state: "pending-install", message: `the permissions in the file differ from the installed ones, and ${waitingFor}` };
     } else {
       identities[identity.name] = { state: "installed" };
     }
