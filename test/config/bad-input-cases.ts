@@ -278,4 +278,9 @@ ${Array.from({ length: 400 }, (_, index) => `            - arn:aws:s3:::bucket-$
     files: { "settings.yaml": "# no settings here\n" },
     expected: { file: "integrations/aws-prod.yaml", line: 1, column: 1, code: "settings-missing", message: "has no Settings document" },
   },
+  {
+    name: "Settings that cannot be parsed",
+    files: { "settings.yaml": "apiVersion: wid/v1\nkind: Settings\nspec:\n  issuer: [https://oidc.example.com\n" },
+    expected: { file: "settings.yaml", line: 1, column: 1, code: "settings-missing", message: "settings.yaml cannot be read and may contain it" },
+  },
 ];
