@@ -73,12 +73,14 @@ export function didYouMeanWorkload(input: string, keys: Iterable<string>): strin
 
 /**
  * Returns the message for a workload key that the config does not have: the closest
- * workloads, or a reminder of the `PROJECT/NAME` form when the input lacks it.
+ * workloads, or a reminder of the `PROJECT/NAME` form when the input lacks it, and the
+ * files that cannot be read, which may define it.
  */
-export function workloadNotFoundMessage(input: string, keys: Iterable<string>): string {
+export function workloadNotFoundMessage(input: string, keys: Iterable<string>, unreadableFiles: readonly string[] = []): string {
   const suggestion = didYouMeanWorkload(input, keys);
   const form = suggestion === "" && !input.includes("/") ? "; give it as PROJECT/NAME" : "";
-  return `workload ${input} not found in the config${suggestion}${form}`;
+  const unreadable = unreadableFiles.length > 0 ? `; ${unreadableFiles.join(", ")} cannot be read and may define it, run wid validate` : "";
+  return `workload ${input} not found in the config${suggestion}${form}${unreadable}`;
 }
 
 function workloadName(key: string): string {

@@ -82,7 +82,7 @@ export function selectTargets(model: ConfigModel, mapping: WorkloadMapping, opti
     try {
       const workload = model.workloads.get(key);
       if (workload === undefined) {
-        throw new IssuerError(workloadNotFoundMessage(key, model.workloads.keys()));
+        throw new IssuerError(workloadNotFoundMessage(key, model.workloads.keys(), model.unreadableFiles));
       }
       const folder = perWorkload ? path.join(options.outDir, workload.project, workload.name) : options.outDir;
       targets.push(...workloadTargets(model, mapping, workload, key, folder, options));

@@ -34,6 +34,12 @@ describe("didYouMeanWorkload", () => {
     expect(workloadNotFoundMessage(input, KEYS)).toBe(expected);
   });
 
+  it("names files that cannot be read", () => {
+    expect(workloadNotFoundMessage("shop/queue", KEYS, ["workloads/shop.yaml"])).toBe(
+      "workload shop/queue not found in the config; workloads/shop.yaml cannot be read and may define it, run wid validate",
+    );
+  });
+
   it("suggests the full key in wid explain", async () => {
     const result = await runCli(["explain", EXAMPLE, "--workload", "storefront"]);
     expect(result.code).toBe(1);

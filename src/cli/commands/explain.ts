@@ -21,7 +21,7 @@ export function registerExplain(program: Command): void {
       const { model } = await loadConfig(root);
       const workload = model.workloads.get(options.workload);
       if (workload === undefined) {
-        throw new CliError(workloadNotFoundMessage(options.workload, model.workloads.keys()));
+        throw new CliError(workloadNotFoundMessage(options.workload, model.workloads.keys(), model.unreadableFiles));
       }
 
       // Selection inputs come from the status file, exactly as in an offline plan.

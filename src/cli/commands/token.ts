@@ -59,7 +59,7 @@ export function registerToken(program: Command): void {
         }
         const workload = options.workload === undefined ? undefined : model.workloads.get(options.workload);
         if (options.workload !== undefined && workload === undefined) {
-          throw new IssuerError(workloadNotFoundMessage(options.workload, model.workloads.keys()));
+          throw new IssuerError(workloadNotFoundMessage(options.workload, model.workloads.keys(), model.unreadableFiles));
         }
         const scope = model.identities.get(identity.name)?.scope;
         if (workload !== undefined && scope !== undefined && !scopeAdmits(scope, workload)) {
