@@ -94,7 +94,19 @@ function parseKey(entry: unknown, where: string): SigningKey {
   if (privateJwk === null && retiredAt === null) {
     throw new IssuerError(`${where}.privateJwk is missing, but the key is not retired; restore the key from its backup or set retiredAt`);
   }
+  if (privateJwk !== null && !samePublicKey(publicJwk, privateJwk)) {
+    // Tokens signed with the private key would fail every verifier that reads the published key.
+    throw new IssuerError(`${where}.publicJwk is not the public part of its privateJwk; restore the key set file from its backup`);
+  }
   return { kid, alg, createdAt, activatesAt, retireAt, retiredAt, privateJwk, publicJwk };
+}
+
+/** Members of a public JWK that identify the key: RSA modulus and exponent, or EC curve and point. */
+const PUBLIC_MEMBERS = ["kty", "crv", "x", "y", "n", "e"] as const;
+
+/** Tests whether `publicJwk` has the same public members as `privateJwk`. */
+function samePublicKey(publicJwk: JWK, privateJwk: JWK): boolean {
+  return PUBLIC_MEMBERS.every((member) => publicJwk[member] === privateJwk[member]);
 }
 
 async function keySetFromPem(text: string, source: string): Promise<KeySet> {

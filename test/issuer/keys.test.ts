@@ -119,6 +119,21 @@ describe("key sources", () => {
     expect(result.stderr).toBe(`wid: error: ${keys}: keys[0].alg must be one of RS256, ES256\n`);
   });
 
+  it("rejects a public key of another key pair", async () => {
+    const folder = await newFolder();
+    const [keys, other] = [path.join(folder, "keys.json"), path.join(folder, "other.json")];
+    for (const file of [keys, other]) expect((await runCli(["issuer", "init", "--keys", file])).code).toBe(0);
+    const keySet = JSON.parse(await readFile(keys, "utf8")) as { keys: Record<string, unknown>[] };
+    const otherSet = JSON.parse(await readFile(other, "utf8")) as { keys: Record<string, unknown>[] };
+    const [key] = keySet.keys;
+    if (key !== undefined) key.publicJwk = otherSet.keys[0]?.publicJwk;
+    await writeFile(keys, JSON.stringify(keySet));
+
+    const result = await runCli(["issuer", "keys", "--keys", keys]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`wid: error: ${keys}: keys[0].publicJwk is not the public part of its privateJwk; restore the key set file from its backup\n`);
+  });
+
   it("reports a missing key file with the fix", async () => {
     const keys = path.join(await newFolder(), "missing.json");
     const result = await runCli(["token", repo, "--identity", "assets-writer", "--keys", keys]);
