@@ -116,7 +116,7 @@ describe("daemon runs", () => {
     const status = parseStatus(await fixture.remoteFile(STATUS));
     expect(report.result?.suspended).toBe(true);
     expect(status.identities["aws-shop-assets"]?.state).toBe("pending-install");
-    expect(status.identities["aws-shop-assets"]?.message).toContain("not applied because applying is suspended");
+    expect(status.identities["aws-shop-assets"]?.message).toContain("applying is suspended");
     expect((await fixture.remoteLog())[0]?.body).toContain("Applying is suspended");
   });
 
