@@ -3,20 +3,7 @@ import { describe, expect, it } from "vitest";
 import { decodePolicyDocument } from "../../src/providers/aws/decode.js";
 import { checkRoleLimits, IAM_LIMITS } from "../../src/providers/aws/limits.js";
 import { diffPolicies } from "../../src/providers/aws/policy-diff.js";
-import { scramble } from "../support/aws-proxy.js";
-
-const POLICY = {
-  Version: "2012-10-17",
-  Statement: [
-    { Sid: "Objects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: ["arn:aws:s3:::b/*"] },
-    {
-      Effect: "Allow",
-      Action: "s3:ListBucket",
-      Resource: "arn:aws:s3:::b",
-      Condition: { StringEquals: { "aws:ResourceAccount": ["123456789012"] }, Bool: { "aws:SecureTransport": true } },
-    },
-  ],
-};
+import { SAMPLE_POLICY as POLICY, scramble } from "../support/aws-proxy.js";
 
 describe("policy document decoding", () => {
   it("decodes URL-encoded documents", () => {

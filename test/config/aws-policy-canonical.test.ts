@@ -3,20 +3,7 @@ import { describe, expect, it } from "vitest";
 import { canonicalPolicy, canonicalPolicyJson } from "../../src/config/aws-policy/canonical.js";
 import type { AwsIdentity, PolicyDocument } from "../../src/config/model.js";
 import { permissionsHash } from "../../src/plan/hash.js";
-import { scramble } from "../support/aws-proxy.js";
-
-const POLICY = {
-  Version: "2012-10-17",
-  Statement: [
-    { Sid: "Objects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: ["arn:aws:s3:::b/*"] },
-    {
-      Effect: "Allow",
-      Action: "s3:ListBucket",
-      Resource: "arn:aws:s3:::b",
-      Condition: { StringEquals: { "aws:ResourceAccount": ["123456789012"] }, Bool: { "aws:SecureTransport": true } },
-    },
-  ],
-};
+import { SAMPLE_POLICY as POLICY, scramble } from "../support/aws-proxy.js";
 
 describe("canonical policy form", () => {
   it("is the same for IAM's rewrites", () => {

@@ -7,10 +7,10 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { loadConfig } from "../../src/config/load.js";
-import { permissionsHash } from "../../src/plan/hash.js";
 import { writeStatusFile } from "../../src/status/file.js";
 import type { StatusFile } from "../../src/status/types.js";
 import { runCli } from "../support/cli.js";
+import { installedIdentities } from "../support/installed-example.js";
 import { freePort, motoEnv } from "../support/moto.js";
 import { awsIdentity, removeRepos, SIMPLE_POLICY, writeRepo } from "../support/repo.js";
 
@@ -39,22 +39,7 @@ function statusValidator(pointer: string): (value: unknown) => boolean {
 /** Builds a status file in which every identity of the repository is installed as written. */
 async function installedStatus(root: string): Promise<StatusFile> {
   const { model } = await loadConfig(root);
-  const identities: StatusFile["identities"] = {};
-  for (const identity of model.identities.values()) {
-    const hash = permissionsHash(identity);
-    identities[identity.name] = {
-      provider: identity.provider,
-      integration: identity.integration,
-      file: identity.source.file,
-      state: "installed",
-      install: identity.install,
-      desiredHash: hash,
-      installedHash: hash,
-      installedRevision: null,
-      createdAt: "2026-01-01T00:00:00.000Z",
-      workloads: [],
-    };
-  }
+  const identities = installedIdentities(model);
   return {
     apiVersion: "wid/v1",
     kind: "Status",

@@ -251,3 +251,17 @@ function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** A policy with the shapes IAM rewrites: lists, a single action, conditions with lists and booleans. */
+export const SAMPLE_POLICY = {
+  Version: "2012-10-17",
+  Statement: [
+    { Sid: "Objects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: ["arn:aws:s3:::b/*"] },
+    {
+      Effect: "Allow",
+      Action: "s3:ListBucket",
+      Resource: "arn:aws:s3:::b",
+      Condition: { StringEquals: { "aws:ResourceAccount": ["123456789012"] }, Bool: { "aws:SecureTransport": true } },
+    },
+  ],
+};

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { loadConfig } from "../../src/config/load.js";
+import type { ConfigModel } from "../../src/config/model.js";
 import { permissionsHash } from "../../src/plan/hash.js";
 import { planOffline } from "../../src/plan/offline.js";
 import { writeStatusFile } from "../../src/status/file.js";
@@ -21,10 +22,21 @@ export async function installedExample(): Promise<string> {
   await cp(EXAMPLE, repo, { recursive: true });
 
   const { model } = await loadConfig(repo);
-  const installed: StatusFile = { apiVersion: "wid/v1", kind: "Status", revision: null, integrations: {}, identities: {}, workloads: {} };
+  const installed: StatusFile = { apiVersion: "wid/v1", kind: "Status", revision: null, integrations: {}, identities: installedIdentities(model), workloads: {} };
+  for (const [name, integration] of model.integrations) {
+    installed.integrations[name] = { provider: integration.provider, state: "installed", installed: true, oidcProvider: `provider-of-${name}` };
+  }
+  installed.workloads = planOffline(model, installed, null).workloads;
+  await writeStatusFile(repo, ".wid/status.yaml", installed);
+  return repo;
+}
+
+/** Returns status entries that record every valid identity of `model` as installed as written. */
+export function installedIdentities(model: ConfigModel): StatusFile["identities"] {
+  const identities: StatusFile["identities"] = {};
   for (const identity of model.identities.values()) {
     const hash = permissionsHash(identity);
-    installed.identities[identity.name] = {
+    identities[identity.name] = {
       provider: identity.provider,
       integration: identity.integration,
       file: identity.source.file,
@@ -37,10 +49,5 @@ export async function installedExample(): Promise<string> {
       workloads: [],
     };
   }
-  for (const [name, integration] of model.integrations) {
-    installed.integrations[name] = { provider: integration.provider, state: "installed", installed: true, oidcProvider: `provider-of-${name}` };
-  }
-  installed.workloads = planOffline(model, installed, null).workloads;
-  await writeStatusFile(repo, ".wid/status.yaml", installed);
-  return repo;
+  return identities;
 }
