@@ -86,8 +86,8 @@ export async function listConfigFiles(root: string): Promise<ListedFiles> {
 }
 
 /**
- * Whether a folder is never searched for config: folders whose name starts with `.`
- * (`.git`, `.github`, `.wid`) and `node_modules`, which holds other projects' YAML.
+ * Tests whether a folder is skipped when searching for config: folders whose name starts
+ * with `.` (`.git`, `.github`, `.wid`) and `node_modules`, which contains other projects' YAML.
  */
 function isSkippedFolder(name: string): boolean {
   return name.startsWith(".") || name === "node_modules";

@@ -95,7 +95,7 @@ export function assembleModel(results: readonly DocumentResult[], files: readonl
         unreadableFiles.length > 0
           ? `the repository has no readable Settings document, and ${unreadableFiles.join(", ")} cannot be read and may contain it; fix the errors reported there, or add a Settings document with spec.issuer`
           : "the repository has no Settings document; add one with spec.issuer, the URL of wid's OIDC issuer";
-      // The error sits on a file that may hold the Settings document, when there is one.
+      // The error is reported on a file that may contain the Settings document, when there is one.
       const file = unreadableFiles.find((entry) => !entry.endsWith("/")) ?? first.file;
       error({ file, line: 1, column: 1 }, "settings-missing", message);
     }

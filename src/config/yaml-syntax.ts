@@ -3,7 +3,7 @@ import type { Document, YAMLError } from "yaml";
 
 import { quote } from "./quote.js";
 
-/** A syntax error of one document: where to report it, and a message that says what to do. */
+/** A syntax error of one document: its position, and a message that names the fix. */
 export interface SyntaxFinding {
   /** Offset in the file to report: the opening bracket of an unclosed flow collection, else where the parser stopped. */
   offset: number;

@@ -126,7 +126,7 @@ export function credentialLayout(integration: Integration, identityName: string,
   return layoutFor(credentialCloud(integration, identityName, options), paths, options);
 }
 
-/** The credential layout for the cloud facts `cloud`, with the paths the workload sees. */
+/** Returns the credential layout for the cloud facts `cloud`, with the paths inside the workload. */
 export function layoutFor(cloud: CredentialCloud, paths: CredentialPaths = DEFAULT_PATHS, options: LayoutOptions = {}): CredentialLayout {
   if (cloud.provider === "aws") {
     return {

@@ -25,7 +25,7 @@ export interface RunnerSettings {
   adapters: AdapterRegistry;
 }
 
-/** How a daemon's runs reach the clouds; the `mode` field of its log lines. */
+/** The way a daemon's runs reach the clouds, logged as the `mode` field. */
 export type RunnerMode = "apply" | "offline";
 
 /**

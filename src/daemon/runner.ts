@@ -47,7 +47,7 @@ export interface RunnerResult {
    * config error that only a new commit can fix.
    */
   retryable: boolean;
-  /** What kept the outcome from a success, as a sentence; absent on success. */
+  /** The cause of an outcome other than success, as a sentence. Absent on success. */
   reason?: string;
   /** Time spent in each stage, in milliseconds. */
   timings: { planMs: number; applyMs: number; statusMs: number };

@@ -41,7 +41,7 @@ export function planOffline(config: ConfigModel, previous: StatusFile | undefine
 
     const desiredHash = permissionsHash(identity);
     const installedHash = before?.installedHash ?? null;
-    // Suspending applies works like install: false for every identity: its changes wait.
+    // While applying is suspended, the changes of every identity wait, as with install: false.
     const applies = identity.install && !suspended;
     const target = applies ? changes : pending;
     const waitingFor = identity.install ? "applying is suspended" : "install is false";
@@ -52,7 +52,9 @@ export function planOffline(config: ConfigModel, previous: StatusFile | undefine
         if (!needed.has(integration.name)) needed.set(integration.name, identity.name);
       }
       target.push(...identityChanges("create", integration, identity, "the identity is not installed yet"));
-      identities[identity.name] = applies ? { state: "installed" } : identity.install ? { state: "pending-install", message: waitingFor } : { state: "not-installed", message: waitingFor };
+      if (applies) identities[identity.name] = { state: "installed" };
+      else if (identity.install) identities[identity.name] = { state: "pending-install", message: waitingFor };
+      else identities[identity.name] = { state: "not-installed", message: waitingFor };
     } else if (installedHash !== desiredHash) {
       target.push(...identityChanges("update", integration, identity, "the permissions in the file differ from the installed ones"));
       identities[identity.name] = applies ? { state: "installed" } : { state: "pending-install", message: `the permissions in the file differ from the installed ones, and ${waitingFor}` };

@@ -4,7 +4,7 @@ import type { StatusFile } from "../status/types.js";
 import { frozenSelections } from "./frozen.js";
 import { withUnreadableIdentities } from "./unreadable.js";
 
-/** The inputs of workload selection when the status file stands in for the cloud. */
+/** The inputs of workload selection when the status file replaces the cloud. */
 export interface StatusSelectionInputs {
   /** The model with the identities of unreadable files added as invalid (see {@link withUnreadableIdentities}). */
   model: ConfigModel;

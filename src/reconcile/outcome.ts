@@ -22,7 +22,7 @@ export type RunOutcome = FinishedOutcome | "aborted";
 /** The outcome of a finished reconcile, and what kept it from a full success. */
 export interface RunVerdict {
   outcome: FinishedOutcome;
-  /** What went wrong, as one sentence of clauses joined by `; `. Absent on success. */
+  /** The cause of a failure, as one sentence of clauses joined by `; `. Absent on success. */
   reason?: string;
 }
 

@@ -107,14 +107,14 @@ export function projectAdmits(scope: Scope, project: string): boolean {
   return scope.projects === "*" || scope.projects.includes(project);
 }
 
-/** Whether the tag restriction of `scope` admits `workload`. */
+/** Tests whether the tag restriction of `scope` admits `workload`. */
 export function tagsAdmit(scope: Scope, workload: Workload): boolean {
   if (scope.tags === undefined) return true;
   const tags = new Set(workload.tags);
   return scope.matchAllTags ? scope.tags.every((tag) => tags.has(tag)) : scope.tags.some((tag) => tags.has(tag));
 }
 
-/** Whether both restrictions of `scope` admit `workload`, so that the identity is available to it. */
+/** Tests whether both restrictions of `scope` admit `workload`, so that the identity is available to it. */
 export function scopeAdmits(scope: Scope, workload: Workload): boolean {
   return projectAdmits(scope, workload.project) && tagsAdmit(scope, workload);
 }

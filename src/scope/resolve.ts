@@ -34,8 +34,8 @@ export interface Resolution {
 }
 
 /**
- * What the last status file recorded, for one workload and provider, about identities
- * that are invalid now. Their scope cannot be read, so these facts are kept as they were.
+ * The facts that the last status file recorded, for one workload and provider, about
+ * identities that are invalid now. Their scope cannot be read, so these facts are kept.
  */
 export interface FrozenSelection {
   /** The identity the workload used. It stays selected, and valid candidates are shadowed by it. */
@@ -51,7 +51,7 @@ export type FrozenSelections = ReadonlyMap<string, Partial<Record<Provider, Froz
 
 export interface ResolveOptions {
   isInstalled: InstalledCheck;
-  /** What the last status file recorded about identities that are invalid now (see {@link FrozenSelection}). Default: nothing. */
+  /** The recorded facts about identities that are invalid now (see {@link FrozenSelection}). Default: none. */
   frozen?: FrozenSelections;
 }
 
