@@ -93,8 +93,9 @@ describe("files the loader skips", () => {
     for (const folder of [root, path.join(root, "integrations")]) await chmod(folder, 0o755);
     await chmod(path.join(root, "team"), 0o000);
 
-    // Root reads every folder, so the check runs as an unprivileged user.
-    const command = process.getuid?.() === 0 ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", process.execPath] : [process.execPath];
+    // Root reads every folder through its DAC capabilities, so the check drops them. It stays
+    // root, which can still read a clone in a folder that only root may enter.
+    const command = process.getuid?.() === 0 ? ["setpriv", "--bounding-set=-dac_override,-dac_read_search", process.execPath] : [process.execPath];
     const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
       execFile(command[0] ?? "", [...command.slice(1), CLI, "validate", root, "--format", "json"], { env: childEnvironment() }, (error, stdout) => {
         resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : null, stdout });
